@@ -1,0 +1,96 @@
+import type { FastifyRequest } from 'fastify'
+import { ABOUT_BLANK, ProblemError, type Problem, type ProblemHeaders } from './problem.js'
+import { ProblemRegistry } from './registry.js'
+import { isErrorStatus, reasonPhrase } from './status.js'
+import { ValidationProblem, validationEntries } from './validation.js'
+import type { Settings } from './options.js'
+
+/**
+ * The built-in mappings (docs/mappings.md): Fastify's own errors, problems,
+ * http-errors and Boom shaped errors. They are the outermost layer of every
+ * registry chain, so any user mapping of the same rank overrides them, and a
+ * user's catch-all on `Error` ranks below them.
+ */
+export const BUILTINS = new ProblemRegistry(null, undefined as unknown as Settings)
+
+function plain (status: number, detail: string | undefined, extensions?: Record<string, unknown>, headers?: ProblemHeaders): Problem {
+  return { status, type: ABOUT_BLANK, title: reasonPhrase(status), detail, instance: undefined, extensions, headers }
+}
+
+// Problems are answered as they are.
+BUILTINS.add(ProblemError, (error: ProblemError) => error)
+
+// A ValidationProblem takes the app's validationStatus (400 or 422).
+BUILTINS.add(ValidationProblem, (error: ValidationProblem, _request: FastifyRequest, settings: Settings) => {
+  const status = settings.validationStatus
+  if (error.status === status) return error
+  return { status, type: error.type, title: reasonPhrase(status), detail: error.detail, instance: error.instance, extensions: error.extensions, headers: error.headers }
+})
+
+// Fastify's schema validation: one errors[] entry per Ajv error (RFC 9457 §3 example).
+BUILTINS.add('FST_ERR_VALIDATION', (error: { message?: unknown, validation?: unknown, validationContext?: unknown }, _request: FastifyRequest, settings: Settings) => {
+  const status = settings.validationStatus
+  return plain(status, typeof error.message === 'string' ? error.message : 'The request is not valid', {
+    errors: validationEntries(error.validation, error.validationContext)
+  })
+})
+
+/** Fixed details for the body errors: Fastify's messages may quote the client's bytes. */
+const MALFORMED_JSON = 'The request body is not valid JSON'
+const bodyErrors: Array<[string, number, string | undefined]> = [
+  ['FST_ERR_CTP_INVALID_JSON_BODY', 400, MALFORMED_JSON],
+  ['FST_ERR_CTP_EMPTY_JSON_BODY', 400, "The request body is empty, but its content type is 'application/json'"],
+  ['FST_ERR_CTP_INVALID_CONTENT_LENGTH', 400, 'The Content-Length header does not match the length of the body'],
+  ['FST_ERR_CTP_BODY_TOO_LARGE', 413, 'The request body is larger than this endpoint accepts'],
+  ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 415, 'The media type of the request body is not supported by this endpoint'],
+  ['FST_ERR_BAD_URL', 400, 'The request URL is not valid'],
+  ['FST_ERR_MAX_PARAM_LENGTH', 414, 'A path parameter is longer than the server accepts'],
+  ['FST_ERR_ASYNC_CONSTRAINT', 500, undefined]
+]
+for (const [code, status, detail] of bodyErrors) {
+  const problem = Object.freeze(plain(status, detail))
+  BUILTINS.add(code, () => problem)
+}
+
+// Fastify's JSON parser throws the SyntaxError of JSON.parse with statusCode 400.
+const malformed = Object.freeze(plain(400, MALFORMED_JSON))
+BUILTINS.add(SyntaxError, (error: SyntaxError & { statusCode?: unknown }) => error.statusCode === 400 ? malformed : undefined)
+
+/**
+ * Errors that carry their own status: Fastify's errors and plain errors with a
+ * `statusCode`, and http-errors / @fastify/sensible `HttpError`s (`status`,
+ * `expose`, `headers`). `status` alone is trusted only with http-errors' `expose`
+ * flag: an HTTP client's error (axios) carries the upstream's status there.
+ * The message is sent only where it is meant for the client: `expose: true`, or
+ * a 4xx that does not say `expose: false`.
+ */
+function fromStatusShaped (error: Record<string, unknown>): Problem | undefined {
+  let status: unknown = error.statusCode
+  const expose = error.expose
+  if (!isErrorStatus(status)) {
+    status = error.status
+    if (typeof expose !== 'boolean' || !isErrorStatus(status)) return undefined
+  }
+  const code = status as number
+  const message = error.message
+  const shown = expose === true || (expose !== false && code < 500)
+  const headers = error.headers
+  return plain(code,
+    shown && typeof message === 'string' && message !== '' ? message : undefined,
+    undefined,
+    headers !== null && typeof headers === 'object' ? headers as ProblemHeaders : undefined)
+}
+BUILTINS.add((error: unknown) => error !== null && typeof error === 'object', fromStatusShaped)
+
+/** Boom: `isBoom`, `output.statusCode`, `output.headers`; 4xx payload messages are public. */
+BUILTINS.add((error: unknown) => (error as { isBoom?: unknown } | null)?.isBoom === true, (error: { output?: { statusCode?: unknown, headers?: unknown, payload?: { message?: unknown } } }) => {
+  const output = error.output
+  if (output === null || typeof output !== 'object' || !isErrorStatus(output.statusCode)) return undefined
+  const status = output.statusCode
+  const message = output.payload?.message
+  const headers = output.headers
+  return plain(status,
+    status < 500 && typeof message === 'string' && message !== '' ? message : undefined,
+    undefined,
+    headers !== null && typeof headers === 'object' ? headers as ProblemHeaders : undefined)
+})

@@ -1,0 +1,31 @@
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { StatusExtensions } from './classes.js'
+import type { Settings } from './options.js'
+import { ABOUT_BLANK, ProblemError, problemFromInit, type Problem, type ProblemInit } from './problem.js'
+import { sendProblem } from './respond.js'
+import { STATUS_TABLE } from './status.js'
+import { resolveError } from './error-handler.js'
+
+/**
+ * `reply.problem()` and one helper per status with @fastify/sensible's names.
+ * The helpers send a problem without constructing an `Error`: no stack capture.
+ */
+export function decorateReply (fastify: FastifyInstance, settings: Settings): void {
+  fastify.decorateReply('problem', function problem (this: FastifyReply, value: ProblemInit | ProblemError): FastifyReply {
+    // A ProblemError goes through the registry, exactly as if it were thrown.
+    if (value instanceof ProblemError) return sendProblem(this, resolveError(value, this.request, settings), settings, value)
+    return sendProblem(this, problemFromInit(value), settings)
+  })
+
+  for (const { status, title, helper } of STATUS_TABLE) {
+    fastify.decorateReply(helper, function statusHelper (this: FastifyReply, detail?: string, extensions?: StatusExtensions): FastifyReply {
+      let problem: Problem
+      if (extensions === undefined) {
+        problem = { status, type: ABOUT_BLANK, title, detail: typeof detail === 'string' ? detail : undefined, instance: undefined, extensions: undefined, headers: undefined }
+      } else {
+        problem = problemFromInit({ ...extensions, status, detail: typeof detail === 'string' ? detail : undefined })
+      }
+      return sendProblem(this, problem, settings)
+    })
+  }
+}

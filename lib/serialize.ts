@@ -1,0 +1,92 @@
+import { RESERVED_MEMBERS, type Extensions } from './problem.js'
+import { reasonPhrase } from './status.js'
+
+/** What one response renders: the problem as this request sees it. */
+export interface Rendering {
+  status: number
+  /** resolved against typeBase */
+  type: string
+  /** possibly localized */
+  title: string
+  detail: string | undefined
+  instance: string | undefined
+  extensions: Extensions | undefined
+  /** name of the request-id member, or false */
+  requestIdMember: string | false
+  requestId: string
+  /** Fastify's error code, emitted in `compat: 'fastify'` mode */
+  code: string | undefined
+  compat: boolean
+}
+
+/** Fastify's default members, emitted in compat mode and so never extension members. */
+const COMPAT_MEMBERS: ReadonlySet<string> = new Set(['statusCode', 'error', 'message', 'code'])
+
+const quote = JSON.stringify
+
+function bigintAsString (_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value
+}
+
+/**
+ * One member value as JSON, or `undefined` when it cannot be serialized
+ * (cycles, throwing getters or `toJSON`, functions). A BigInt is written as a
+ * decimal string: JSON has no integer type that holds it.
+ */
+export function memberJson (value: unknown): string | undefined {
+  try {
+    return quote(value) as string | undefined
+  } catch {
+    try {
+      return quote(value, bigintAsString) as string | undefined
+    } catch {
+      return undefined
+    }
+  }
+}
+
+/**
+ * Names of the extension members that may be emitted, in order: own enumerable
+ * keys that are not standard members (RFC 9457 §3.1), the request-id member,
+ * compat members or prototype-polluting names.
+ */
+export function extensionKeys (extensions: Extensions, rendering: Rendering): string[] {
+  let keys: string[]
+  try {
+    keys = Object.keys(extensions)
+  } catch {
+    return []
+  }
+  const out: string[] = []
+  for (const key of keys) {
+    if (RESERVED_MEMBERS.has(key) || key === rendering.requestIdMember || (rendering.compat && COMPAT_MEMBERS.has(key))) continue
+    out.push(key)
+  }
+  return out
+}
+
+/** The problem as `application/problem+json` (RFC 9457 §3): standard members first. */
+export function serializeJson (r: Rendering): string {
+  let out = '{"type":' + quote(r.type) + ',"title":' + quote(r.title) + ',"status":' + r.status
+  if (r.detail !== undefined) out += ',"detail":' + quote(r.detail)
+  if (r.instance !== undefined) out += ',"instance":' + quote(r.instance)
+  if (r.requestIdMember !== false) out += ',' + quote(r.requestIdMember) + ':' + quote(r.requestId)
+  if (r.compat) {
+    out += ',"statusCode":' + r.status + ',"error":' + quote(reasonPhrase(r.status)) + ',"message":' + quote(r.detail ?? r.title)
+    if (r.code !== undefined) out += ',"code":' + quote(r.code)
+  }
+  const extensions = r.extensions
+  if (extensions !== undefined) {
+    for (const key of extensionKeys(extensions, r)) {
+      let value: unknown
+      try {
+        value = extensions[key]
+      } catch {
+        continue
+      }
+      const json = memberJson(value)
+      if (json !== undefined) out += ',' + quote(key) + ':' + json
+    }
+  }
+  return out + '}'
+}
