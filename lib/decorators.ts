@@ -13,7 +13,7 @@ import { resolveError } from './error-handler.js'
 export function decorateReply (fastify: FastifyInstance, settings: Settings): void {
   fastify.decorateReply('problem', function problem (this: FastifyReply, value: ProblemInit | ProblemError): FastifyReply {
     // A ProblemError goes through the registry, exactly as if it were thrown.
-    if (value instanceof ProblemError) return sendProblem(this, resolveError(value, this.request, settings), settings, value)
+    if (value instanceof ProblemError) return sendProblem(this, resolveError(value, this.request), settings, value)
     return sendProblem(this, problemFromInit(value), settings)
   })
 

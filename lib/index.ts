@@ -5,6 +5,7 @@ import { problemDetails } from './plugin.js'
 
 export default problemDetails
 export { problemDetails, RegistrationError } from './plugin.js'
+export { frameworkErrors } from './framework-errors.js'
 export {
   ProblemError,
   ABOUT_BLANK,

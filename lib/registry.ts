@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import { ProblemError, problemFromInit, type Problem, type ProblemInit } from './problem.js'
 import type { Settings } from './options.js'
 import { catalogue, type ProblemTypeEntry } from './catalogue.js'
+import { unexpectedProblem } from './unexpected.js'
 
 /** An error class: matched through the prototype chain, or its own `Symbol.hasInstance`. */
 
@@ -168,6 +169,22 @@ export class ProblemRegistry {
   /** The problem types defined with `defineProblem()` (the catalogue). */
   get types (): readonly ProblemTypeEntry[] {
     return catalogue
+  }
+
+  /**
+   * The problem this context answers for `error`: the most specific mapping's,
+   * or for anything unknown, and for a mapper that throws or returns a
+   * non-problem, the generic 500 that carries nothing of the original
+   * (RFC 9457 §5). Never throws.
+   */
+  resolve (error: unknown, request: FastifyRequest): Problem {
+    let problem: Problem | undefined
+    try {
+      problem = this.match(error, request)
+    } catch (err) {
+      request.log.error({ err }, 'fastify-problem-details: a problem mapping failed; answering 500')
+    }
+    return problem ?? unexpectedProblem(error, this.settings)
   }
 
   /**

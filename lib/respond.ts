@@ -6,17 +6,6 @@ import { serializeJson, type Rendering } from './serialize.js'
 import { logProblem } from './log.js'
 import { pathOf } from './url.js'
 
-/** The generic answer to anything unexpected: nothing of the original (RFC 9457 §5). */
-export const GENERIC_500: Problem = Object.freeze({
-  status: 500,
-  type: ABOUT_BLANK,
-  title: 'Internal Server Error',
-  detail: undefined,
-  instance: undefined,
-  extensions: undefined,
-  headers: undefined
-})
-
 /** Sent when building the problem itself failed: a last resort with no moving parts. */
 const LAST_RESORT = '{"type":"about:blank","title":"Internal Server Error","status":500}'
 

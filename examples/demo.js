@@ -1,0 +1,83 @@
+// The example API: `npm run demo`, then curl the routes printed at startup.
+// PORT (default 3000) and HOST (default 127.0.0.1) choose where it listens.
+import Fastify from 'fastify'
+import problemDetails, { NotFound, ProblemError, frameworkErrors } from 'fastify-problem-details'
+
+const port = Number(process.env.PORT ?? 3000)
+const host = process.env.HOST ?? '127.0.0.1'
+
+// allErrors: every schema violation becomes its own errors[] entry.
+const app = Fastify({ logger: true, frameworkErrors, ajv: { customOptions: { allErrors: true } } })
+await app.register(problemDetails, { typeBase: `http://${host}:${port}/problems/` })
+
+const users = new Map([['1', { id: '1', name: 'Ada', balance: 20 }]])
+
+// A reply helper: no Error is constructed.
+app.get('/users/:id', async (request, reply) => {
+  const user = users.get(request.params.id)
+  if (user === undefined) return reply.notFound(`User ${request.params.id} does not exist`)
+  return user
+})
+
+// A thrown problem class, with extension members.
+app.get('/users/:id/orders', async (request) => {
+  throw NotFound.forResource('Order', { userId: request.params.id })
+})
+
+// A problem with its own type, resolved against typeBase.
+app.post('/users/:id/purchases', async (request) => {
+  const user = users.get(request.params.id)
+  if (user === undefined) throw NotFound.forResource('User', { id: request.params.id })
+  throw new ProblemError({
+    status: 403,
+    type: 'out-of-credit',
+    title: 'You do not have enough credit',
+    detail: `Your balance is ${user.balance}, the cost is 30`,
+    balance: user.balance,
+    accounts: [`/accounts/${user.id}`]
+  })
+})
+
+// A validation failure: one errors[] entry per schema error, with JSON Pointers.
+app.post('/users', {
+  schema: {
+    body: {
+      type: 'object',
+      required: ['name', 'email'],
+      properties: { name: { type: 'string', minLength: 1 }, email: { type: 'string', format: 'email' } },
+      additionalProperties: false
+    }
+  }
+}, async (request, reply) => reply.code(201).send(request.body))
+
+// An unexpected error: the client sees a generic 500, the log sees everything.
+app.get('/reports', async () => {
+  throw new Error('connect ECONNREFUSED 10.0.0.5:5432 (user=admin password=hunter2)')
+})
+
+// Your own errors, mapped once.
+class PaymentGatewayError extends Error {
+  constructor (publicMessage) {
+    super('gateway said: card 4111-1111-1111-1111 declined')
+    this.publicMessage = publicMessage
+  }
+}
+app.problemDetails.map(PaymentGatewayError, (err) => ({ status: 502, title: 'Payment gateway failed', detail: err.publicMessage }))
+app.post('/payments', async () => {
+  throw new PaymentGatewayError('The card was declined')
+})
+
+await app.listen({ port, host })
+
+const base = `http://${host}:${port}`
+console.log(`
+Try:
+  curl -i ${base}/users/42
+  curl -i ${base}/users/1/orders
+  curl -i -X POST ${base}/users/1/purchases
+  curl -i -X POST ${base}/users -H 'content-type: application/json' -d '{"name":"","mail":"x"}'
+  curl -i -X POST ${base}/users -H 'content-type: application/json' -d '{"name":'
+  curl -i ${base}/reports
+  curl -i -X POST ${base}/payments
+  curl -i ${base}/nowhere?token=secret
+`)

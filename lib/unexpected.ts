@@ -1,0 +1,38 @@
+import type { Settings } from './options.js'
+import { ABOUT_BLANK, type Problem } from './problem.js'
+
+/** The generic answer to anything unexpected: nothing of the original (RFC 9457 §5). */
+export const GENERIC_500: Problem = Object.freeze({
+  status: 500,
+  type: ABOUT_BLANK,
+  title: 'Internal Server Error',
+  detail: undefined,
+  instance: undefined,
+  extensions: undefined,
+  headers: undefined
+})
+
+/**
+ * The problem for an error nothing maps: the generic 500, or with
+ * `exposeDetails` (development only) its message, stack and cause chain.
+ */
+export function unexpectedProblem (error: unknown, settings: Settings): Problem {
+  if (!settings.exposeDetails) return GENERIC_500
+  let detail: string | undefined
+  let debug: unknown
+  try {
+    debug = describe(error, 0)
+    detail = error instanceof Error ? error.message : undefined
+  } catch {
+    debug = { name: 'unknown' }
+  }
+  return { ...GENERIC_500, detail, extensions: { debug } }
+}
+
+function describe (error: unknown, depth: number): unknown {
+  if (!(error instanceof Error)) return { value: typeof error === 'string' ? error : typeof error }
+  const out: Record<string, unknown> = { name: error.name, message: error.message, stack: error.stack }
+  // Bounded: a cause chain can be a cycle.
+  if (error.cause !== undefined && depth < 8) out.cause = describe(error.cause, depth + 1)
+  return out
+}
