@@ -74,7 +74,10 @@ function fromStatusShaped (error: Record<string, unknown>): Problem | undefined 
   const code = status as number
   const message = error.message
   const shown = expose === true || (expose !== false && code < 500)
-  const headers = error.headers
+  // Headers only from http-errors (its `expose` flag says so): a plain error's
+  // `headers` are an HTTP client's upstream response headers (undici's
+  // ResponseError), cookies and tokens included, not ours to forward.
+  const headers = typeof expose === 'boolean' ? error.headers : undefined
   return plain(code,
     shown && typeof message === 'string' && message !== '' ? message : undefined,
     undefined,

@@ -6,6 +6,9 @@ import { sendProblem } from './respond.js'
 import { STATUS_TABLE } from './status.js'
 import { resolveError } from './error-handler.js'
 
+/** The reply decorators this plugin owns: `problem` and the status helpers. */
+export const REPLY_DECORATORS: ReadonlySet<string> = new Set(['problem', ...STATUS_TABLE.map((entry) => entry.helper)])
+
 /**
  * `reply.problem()` and one helper per status with @fastify/sensible's names.
  * The helpers send a problem without constructing an `Error`: no stack capture.

@@ -20,9 +20,32 @@ export {
 export * from './classes.js'
 export { ValidationProblem, type ValidationErrorEntry } from './validation.js'
 export { ProblemRegistry, type Matcher, type Mapper, type MapperResult, type ErrorClass, type ErrorPredicate } from './registry.js'
-export { OptionError, type ProblemDetailsOptions, type LogLevel, type PresetName, type Locales } from './options.js'
+export { OptionError, type ProblemDetailsOptions, type LogLevel, type PresetName, type Locales, type LocalizedText } from './options.js'
 export { STATUS_TABLE, reasonPhrase, type StatusEntry } from './status.js'
-export type { ProblemTypeEntry } from './catalogue.js'
+export { catalogue, findProblemType, type ProblemTypeEntry } from './catalogue.js'
+export { isProblemDetails, parseProblem, type ProblemDetailsLike, type ProblemHttpResponse, type ParseProblemOptions, type FetchResponseLike, type UndiciResponseLike, type InjectResponseLike } from './client.js'
+export { matchLanguage } from './locale.js'
+export {
+  defineProblem,
+  type ProblemDefinition,
+  type DefinedProblem,
+  type DefinedProblemClass,
+  type ProblemTypeClass,
+  type DefinedProblemInit,
+  type DefinedProblemSchema,
+  type ExtensionMembers
+} from './define.js'
+export {
+  ProblemDetails,
+  ValidationProblemDetails,
+  ValidationError,
+  ProblemDetailsRef,
+  ValidationProblemDetailsRef,
+  schemaRef,
+  PROBLEM_DETAILS_ID,
+  VALIDATION_PROBLEM_DETAILS_ID
+} from './schemas.js'
+export { problemResponses, refResolver, PROBLEM_MEDIA_TYPE, type ProblemResponse, type ProblemResponseKey } from './openapi.js'
 
 /** A reply helper: `reply.notFound(detail?, extensions?)`. */
 export type ProblemHelper = (detail?: string, extensions?: StatusExtensions) => import('fastify').FastifyReply

@@ -4,6 +4,18 @@ import type { Rendering } from './serialize.js'
 import { pathOf } from './url.js'
 
 /**
+ * Errors whose 4xx answer is logged with the error itself: the preset mappings
+ * mark the driver errors they turn into a 4xx (a unique violation, a bad
+ * value), so the log keeps what the response must not carry (docs/presets.md).
+ */
+const withError = new WeakSet<object>()
+
+/** Marks `error` to be logged in full even when its answer is a 4xx. */
+export function logWithError (error: object): void {
+  withError.add(error)
+}
+
+/**
  * One log line per problem, through the request's logger (so it carries the
  * request id): 5xx at `error` with the error and its stack, 429 at `warn`,
  * other 4xx at `info`, as configured by `logLevels`.
@@ -16,7 +28,7 @@ export function logProblem (request: FastifyRequest, rendering: Rendering, error
   const method = request.method
   const path = pathOf(request.url)
   try {
-    if (status >= 500 && error !== undefined) {
+    if (error !== undefined && (status >= 500 || withError.has(error as object))) {
       log[level]({ err: error, status, type: rendering.type, method, path }, rendering.title)
     } else {
       log[level]({ status, type: rendering.type, method, path, detail: rendering.detail }, rendering.title)
@@ -25,5 +37,19 @@ export function logProblem (request: FastifyRequest, rendering: Rendering, error
     // The error defeated the log serializer (a throwing getter, a hostile Proxy):
     // log what is known without it.
     log[level]({ status, type: rendering.type, method, path, err: 'unserializable error' }, rendering.title)
+  }
+}
+
+/**
+ * Logs a failure inside the plugin (a mapper or the `instance` option threw)
+ * with what was thrown. That is user code's value: when it defeats pino's
+ * serializer (a throwing getter, a revoked Proxy), the line is written without
+ * it, so logging can never turn an answered error into a crash of the handler.
+ */
+export function logFailure (request: FastifyRequest, level: 'warn' | 'error', err: unknown, message: string): void {
+  try {
+    request.log[level]({ err }, message)
+  } catch {
+    request.log[level]({ err: 'unserializable error' }, message)
   }
 }

@@ -1,7 +1,19 @@
 /**
- * Content negotiation for problem responses (RFC 9457 §3, Appendix B).
- * An error response is never turned into a 406: when nothing the client lists
- * fits, it gets `application/problem+json`.
+ * Content negotiation for problem responses (RFC 9457 §3, Appendix B; RFC 9110
+ * §12.5.1). An error response is never turned into a 406: when nothing the
+ * client lists fits, it gets `application/problem+json` (RFC 9110 §12.1 lets a
+ * server disregard an Accept header it cannot satisfy).
+ *
+ * The rules, in docs/negotiation.md:
+ *  - each format's quality is the q-value of the most specific range that
+ *    matches it: `application/problem+json` (exact) > `application/json` (for
+ *    problem+json: the `+json` structured syntax suffix, RFC 6839 §3.1, says
+ *    a JSON client can read it) > `application/*` > the full wildcard; a range with a
+ *    parameter other than `charset=utf-8` matches none of our formats;
+ *  - the format with the highest quality wins; a tie goes to problem+json,
+ *    then plain JSON, then XML;
+ *  - `application/problem+xml` is only chosen when it is named: browsers
+ *    accept `application/xml;q=0.9` and should still see JSON.
  */
 export const PROBLEM_JSON = 0
 export const JSON_FORMAT = 1
@@ -14,8 +26,195 @@ export const CONTENT_TYPES: readonly string[] = [
   'application/problem+xml; charset=utf-8'
 ]
 
+/** One element of a comma-separated, weighted header list (RFC 9110 §5.6.1, §12.4.2). */
+export interface WeightedEntry {
+  /** the element before its parameters, lower-cased */
+  readonly value: string
+  /** its parameters before the weight, names lower-cased; `undefined` when there are none */
+  readonly params: ReadonlyArray<readonly [string, string]> | undefined
+  /** the weight, 0–1 */
+  readonly q: number
+}
+
+// RFC 9110 §12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
+const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/
+// RFC 9110 §5.6.2 token (lower-cased input).
+const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/
+
+const COMMA = 44
+const SEMICOLON = 59
+const EQUALS = 61
+const QUOTE = 34
+const BACKSLASH = 92
+const SPACE = 32
+const TAB = 9
+
+function skipWhitespace (header: string, i: number): number {
+  let c = header.charCodeAt(i)
+  while (c === SPACE || c === TAB) c = header.charCodeAt(++i)
+  return i
+}
+
+/** The end of an unquoted part: the next `;` or `,` (or the end). */
+function endOfPart (header: string, i: number, stopAtEquals: boolean): number {
+  const n = header.length
+  for (; i < n; i++) {
+    const c = header.charCodeAt(i)
+    if (c === SEMICOLON || c === COMMA || (stopAtEquals && c === EQUALS)) break
+  }
+  return i
+}
+
+/**
+ * Parses a weighted list such as `Accept` or `Accept-Language`. Malformed
+ * elements (an invalid q-value, an unterminated quoted string, an empty value)
+ * are dropped one by one, never the whole header: a client that writes
+ * `q=high` for one range still gets the others honoured. Parameters after the
+ * weight are ignored.
+ */
+export function parseWeightedList (header: string): WeightedEntry[] {
+  const out: WeightedEntry[] = []
+  const n = header.length
+  let i = 0
+  while (i < n) {
+    const c = header.charCodeAt(i)
+    if (c === COMMA || c === SPACE || c === TAB) {
+      i++
+      continue
+    }
+    let end = endOfPart(header, i, false)
+    const value = header.slice(i, end).trim().toLowerCase()
+    i = end
+    let q = 1
+    let weighted = false
+    let valid = value !== ''
+    let params: Array<[string, string]> | undefined
+    while (i < n && header.charCodeAt(i) === SEMICOLON) {
+      i = skipWhitespace(header, i + 1)
+      end = endOfPart(header, i, true)
+      const name = header.slice(i, end).trim().toLowerCase()
+      i = end
+      let paramValue = ''
+      if (header.charCodeAt(i) === EQUALS) {
+        i = skipWhitespace(header, i + 1)
+        if (header.charCodeAt(i) === QUOTE) {
+          // RFC 9110 §5.6.4 quoted-string, with quoted-pairs.
+          let closed = false
+          for (i++; i < n; i++) {
+            const ch = header.charCodeAt(i)
+            if (ch === BACKSLASH) {
+              i++
+              if (i < n) paramValue += header[i]
+            } else if (ch === QUOTE) {
+              closed = true
+              i++
+              break
+            } else {
+              paramValue += header[i]
+            }
+          }
+          if (!closed) valid = false
+          // Anything between the closing quote and the next delimiter is junk.
+          if (endOfPart(header, i, false) !== skipWhitespace(header, i)) valid = false
+          i = endOfPart(header, i, false)
+        } else {
+          end = endOfPart(header, i, false)
+          paramValue = header.slice(i, end).trim()
+          i = end
+        }
+      }
+      if (name === '') continue
+      if (weighted) continue
+      if (name === 'q') {
+        weighted = true
+        if (QVALUE.test(paramValue)) q = Number(paramValue)
+        else valid = false
+      } else {
+        if (params === undefined) params = []
+        params.push([name, paramValue])
+      }
+    }
+    if (valid) out.push({ value, params, q })
+  }
+  return out
+}
+
+/** How well one Accept range matches one format: higher is more specific, -1 no match. */
+function specificity (type: string, subtype: string, hasParams: boolean, format: Format): number {
+  let base: number
+  if (type === '*') {
+    if (subtype !== '*') return -1
+    base = 0
+  } else if (type !== 'application') {
+    return -1
+  } else if (subtype === '*') {
+    base = 1
+  } else if (subtype === FORMAT_SUBTYPES[format]) {
+    base = 3
+  } else if (format === PROBLEM_JSON && subtype === 'json') {
+    base = 2
+  } else {
+    return -1
+  }
+  // RFC 9110 §12.5.1: a range with parameters is more specific than one without.
+  return base * 2 + (hasParams ? 1 : 0)
+}
+
+const FORMAT_SUBTYPES = ['problem+json', 'json', 'problem+xml']
+
+/** Our formats all carry `charset=utf-8`: that is the one parameter a range may name. */
+function paramsMatch (params: ReadonlyArray<readonly [string, string]>): boolean {
+  for (const [name, value] of params) {
+    if (name !== 'charset' || value.toLowerCase() !== 'utf-8') return false
+  }
+  return true
+}
+
+/** The negotiation itself, uncached. Exported for the tests. */
+export function negotiateUncached (accept: string): Format {
+  const entries = parseWeightedList(accept)
+  // Best [specificity, q] per format; -1: no range matched (q = 0, RFC 9110 §12.5.1).
+  const spec = [-1, -1, -1]
+  const q = [0, 0, 0]
+  for (const entry of entries) {
+    const slash = entry.value.indexOf('/')
+    if (slash === -1) continue
+    const type = entry.value.slice(0, slash).trim()
+    const subtype = entry.value.slice(slash + 1).trim()
+    if (!TOKEN.test(type) || !TOKEN.test(subtype)) continue
+    const params = entry.params
+    if (params !== undefined && !paramsMatch(params)) continue
+    for (let f = 0; f < 3; f++) {
+      const s = specificity(type, subtype, params !== undefined, f as Format)
+      if (s === -1) continue
+      if (s > spec[f] || (s === spec[f] && entry.q > q[f])) {
+        spec[f] = s
+        q[f] = entry.q
+      }
+    }
+  }
+  let best: Format = PROBLEM_JSON
+  if (q[JSON_FORMAT] > q[best]) best = JSON_FORMAT
+  if (q[PROBLEM_XML] > q[best]) best = PROBLEM_XML
+  return best
+}
+
+/**
+ * Answers by header, bounded: clients send few distinct `Accept` headers, and
+ * a client sending a new one on every request fills the cache once and is then
+ * negotiated without it.
+ */
+const cache = new Map<string, Format>()
+const CACHE_ENTRIES = 500
+const CACHE_HEADER_LENGTH = 256
+
 /** The format to answer in for an `Accept` header. Costs nothing when there is none. */
 export function negotiate (accept: string | undefined): Format {
   if (accept === undefined || accept === '' || accept === '*/*') return PROBLEM_JSON
-  return PROBLEM_JSON
+  let format = cache.get(accept)
+  if (format === undefined) {
+    format = negotiateUncached(accept)
+    if (cache.size < CACHE_ENTRIES && accept.length <= CACHE_HEADER_LENGTH) cache.set(accept, format)
+  }
+  return format
 }

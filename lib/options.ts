@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify'
+import { Localizer } from './locale.js'
 
 /** A pino level name, or `'silent'` to not log. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -6,8 +7,15 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 /** Presets of opt-in mappings (docs/presets.md). */
 export type PresetName = 'postgres' | 'prisma' | 'mongodb' | 'network'
 
-/** `{ [language]: { [statusCodeOrTypeUri]: title } }` */
-export type Locales = Record<string, Record<string, string>>
+/** A translation with a detail template: `{ title: 'Kein Guthaben', detail: 'Ihr Guthaben beträgt {balance}' }` (docs/localization.md). */
+export interface LocalizedText {
+  title?: string
+  /** Replaces the detail a problem has; `{member}` is filled from its extension members. */
+  detail?: string
+}
+
+/** `{ [language]: { [statusCodeOrTypeUri]: title or { title?, detail? } } }` */
+export type Locales = Record<string, Record<string, string | LocalizedText>>
 
 export interface ProblemDetailsOptions {
   /** Base URI that relative `type` values resolve against (`'https://api.example.com/problems/'` or `'/problems/'`). */
@@ -44,6 +52,8 @@ export interface Settings {
   readonly validationStatus: 400 | 422
   readonly presets: readonly PresetName[]
   readonly locales: Locales | undefined
+  /** `locales` compiled for the response path; `undefined` when there are none. */
+  readonly localizer: Localizer | undefined
   readonly compat: false | 'fastify'
   /** Log level by `status - 400`. */
   readonly logLevels: readonly LogLevel[]
@@ -57,7 +67,7 @@ const PRESETS = new Set<string>(['postgres', 'prisma', 'mongodb', 'network'])
 const KNOWN = new Set<string>(['typeBase', 'typeDocs', 'requestIdMember', 'instance', 'exposeDetails', 'validationStatus', 'presets', 'locales', 'compat', 'logLevels', 'openapi'])
 // RFC 9457 §3.2 advises extension names of ALPHA / DIGIT / "_", at least three
 // characters, starting with a letter; the request-id member is one.
-const MEMBER_NAME = /^[A-Za-z][A-Za-z0-9_]{2,}$/
+export const MEMBER_NAME = /^[A-Za-z][A-Za-z0-9_]{2,}$/
 const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'instance'])
 
 /** A registration error that names the option and what it accepts. */
@@ -78,11 +88,20 @@ function describe (value: unknown): string {
   return String(value)
 }
 
+/**
+ * An option's value, or its default when it is left out. Only `undefined` means
+ * "left out": `null` is a wrong value and is reported as one.
+ */
+function given (value: unknown, fallback: unknown): unknown {
+  return value === undefined ? fallback : value
+}
+
 function isPlainObject (value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
-function normalizeTypeBase (value: unknown): string | undefined {
+/** A `typeBase` option checked and normalized to end with `/`; throws `OptionError`. */
+export function normalizeTypeBase (value: unknown): string | undefined {
   if (value === undefined) return undefined
   const expected = "an absolute URI or a path starting with '/'"
   if (typeof value !== 'string' || value === '') throw new OptionError('typeBase', expected, value)
@@ -136,10 +155,16 @@ function normalizeLocales (value: unknown): Locales | undefined {
     const titles = value[language]
     if (!/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(language)) throw new OptionError('locales', 'keyed by language tags (BCP 47)', language)
     if (!isPlainObject(titles)) throw new OptionError(`locales.${language}`, 'an object of titles', titles)
-    const entries: Record<string, string> = {}
+    const entries: Record<string, string | LocalizedText> = {}
     for (const key of Object.keys(titles)) {
-      if (typeof titles[key] !== 'string') throw new OptionError(`locales.${language}.${key}`, 'a string', titles[key])
-      entries[key] = titles[key] as string
+      const text = titles[key]
+      if (typeof text === 'string') {
+        entries[key] = text
+      } else if (isPlainObject(text) && Object.keys(text).every((k) => (k === 'title' || k === 'detail') && typeof text[k] === 'string')) {
+        entries[key] = { title: text.title as string | undefined, detail: text.detail as string | undefined }
+      } else {
+        throw new OptionError(`locales.${language}.${key}`, 'a title, or { title?, detail? } with string values', text)
+      }
     }
     locales[language.toLowerCase()] = entries
   }
@@ -157,32 +182,32 @@ export function normalizeOptions (options: unknown): Settings {
     }
   }
 
-  const requestIdMember = opts.requestIdMember ?? 'requestId'
+  const requestIdMember = given(opts.requestIdMember, 'requestId')
   if (requestIdMember !== false && (typeof requestIdMember !== 'string' || !MEMBER_NAME.test(requestIdMember) || STANDARD_MEMBERS.has(requestIdMember))) {
     throw new OptionError('requestIdMember', 'false or a member name (a letter, then letters, digits or _; three or more; not a standard member)', requestIdMember)
   }
 
-  const instance = opts.instance ?? 'path'
+  const instance = given(opts.instance, 'path')
   if (instance !== 'path' && instance !== false && typeof instance !== 'function') {
     throw new OptionError('instance', "'path', false or a function (request) => string", instance)
   }
 
-  const validationStatus = opts.validationStatus ?? 400
+  const validationStatus = given(opts.validationStatus, 400)
   if (validationStatus !== 400 && validationStatus !== 422) throw new OptionError('validationStatus', '400 or 422', validationStatus)
 
-  const presets = opts.presets ?? []
+  const presets = given(opts.presets, [])
   if (!Array.isArray(presets) || presets.some((p) => typeof p !== 'string' || !PRESETS.has(p))) {
     throw new OptionError('presets', 'an array of ' + [...PRESETS].map((p) => `'${p}'`).join(', '), presets)
   }
 
-  const compat = opts.compat ?? false
+  const compat = given(opts.compat, false)
   if (compat !== false && compat !== 'fastify') throw new OptionError('compat', "false or 'fastify'", compat)
 
   for (const flag of ['typeDocs', 'exposeDetails'] as const) {
     if (opts[flag] !== undefined && typeof opts[flag] !== 'boolean') throw new OptionError(flag, 'a boolean', opts[flag])
   }
 
-  const openapi = opts.openapi ?? {}
+  const openapi = given(opts.openapi, {})
   if (!isPlainObject(openapi) || (openapi.defaultResponses !== undefined && typeof openapi.defaultResponses !== 'boolean')) {
     throw new OptionError('openapi', '{ defaultResponses?: boolean }', openapi)
   }
@@ -192,6 +217,8 @@ export function normalizeOptions (options: unknown): Settings {
     throw new OptionError('typeDocs', 'used together with typeBase (the catalogue is served under its path)', true)
   }
 
+  const locales = normalizeLocales(opts.locales)
+
   return {
     typeBase,
     typeDocs: opts.typeDocs === true,
@@ -200,7 +227,8 @@ export function normalizeOptions (options: unknown): Settings {
     exposeDetails: opts.exposeDetails === true,
     validationStatus,
     presets: Object.freeze([...new Set(presets as PresetName[])]),
-    locales: normalizeLocales(opts.locales),
+    locales,
+    localizer: locales === undefined ? undefined : new Localizer(locales),
     compat,
     logLevels: Object.freeze(normalizeLogLevels(opts.logLevels)),
     openapi: Object.freeze({ defaultResponses: (openapi as { defaultResponses?: boolean }).defaultResponses === true }),

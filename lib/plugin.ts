@@ -2,10 +2,14 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { normalizeOptions, type ProblemDetailsOptions } from './options.js'
 import { ProblemRegistry } from './registry.js'
-import { BUILTINS } from './builtins.js'
+import { presetLayer } from './presets/index.js'
+// Adds the load-shedding built-ins (under-pressure, Retry-After) to BUILTINS.
+import './load-shedding.js'
 import { buildErrorHandler } from './error-handler.js'
 import { buildNotFoundHandler } from './not-found.js'
-import { decorateReply } from './decorators.js'
+import { decorateReply, REPLY_DECORATORS } from './decorators.js'
+import { installSchemas } from './openapi.js'
+import { registerCatalogue } from './catalogue-pages.js'
 
 /** A registration error for a setup that would break later. */
 export class RegistrationError extends Error {
@@ -16,6 +20,33 @@ export class RegistrationError extends Error {
   }
 }
 
+const SENSIBLE_CONFLICT = '@fastify/sensible (or another plugin) decorates reply.notFound() and its siblings too. ' +
+  'This plugin provides the same helpers answering problem details: remove @fastify/sensible from this app ' +
+  '(docs/migration.md#from-fastifysensible)'
+
+/**
+ * A plugin registered after this one that decorates a reply helper of ours
+ * (@fastify/sensible) would throw Fastify's FST_ERR_DEC_ALREADY_PRESENT from
+ * inside its own synchronous registration, where nothing can catch it: the
+ * process dies. Instead the decoration is refused here and `ready()` rejects
+ * with a RegistrationError that says what to do. Registration time only, so
+ * the wrapper costs requests nothing.
+ */
+function refuseLaterHelpers (fastify: FastifyInstance): void {
+  const decorate = fastify.decorateReply
+  let conflict: string | undefined
+  fastify.decorateReply = function decorateReplyGuarded (this: FastifyInstance, name: string | symbol, ...rest: unknown[]) {
+    if (typeof name === 'string' && REPLY_DECORATORS.has(name)) {
+      conflict ??= name
+      return this
+    }
+    return (decorate as (...args: unknown[]) => FastifyInstance).call(this, name, ...rest)
+  } as FastifyInstance['decorateReply']
+  fastify.addHook('onReady', async function () {
+    if (conflict !== undefined) throw new RegistrationError(`reply.${conflict}() was decorated again after this plugin. ` + SENSIBLE_CONFLICT)
+  })
+}
+
 const problemDetailsPlugin: FastifyPluginAsync<ProblemDetailsOptions> = async function problemDetails (fastify: FastifyInstance, options: ProblemDetailsOptions) {
   const settings = normalizeOptions(options)
 
@@ -23,12 +54,11 @@ const problemDetailsPlugin: FastifyPluginAsync<ProblemDetailsOptions> = async fu
     throw new RegistrationError('the plugin is already registered in this context or a parent; register it once, at the root')
   }
   if (fastify.hasDecorator('httpErrors') || fastify.hasReplyDecorator('notFound')) {
-    throw new RegistrationError('@fastify/sensible (or another plugin) already decorates reply.notFound() and its siblings. ' +
-      'This plugin provides the same helpers answering problem details: remove @fastify/sensible, or keep only its ' +
-      'non-error utilities by registering it in a child context (docs/migration.md#from-fastifysensible)')
+    throw new RegistrationError(SENSIBLE_CONFLICT)
   }
 
-  const root = new ProblemRegistry(BUILTINS, settings)
+  // The chain: child contexts → root (user mappings) → presets → built-ins.
+  const root = new ProblemRegistry(presetLayer(settings), settings)
   fastify.decorate('problemDetails', root)
   // Every new encapsulation context gets a registry whose parent is the
   // enclosing one: map() in a child plugin applies to its routes only, while
@@ -39,8 +69,13 @@ const problemDetailsPlugin: FastifyPluginAsync<ProblemDetailsOptions> = async fu
   })
 
   decorateReply(fastify, settings)
+  refuseLaterHelpers(fastify)
   fastify.setErrorHandler(buildErrorHandler(settings))
   fastify.setNotFoundHandler(buildNotFoundHandler(settings))
+  // Shared schemas (ProblemDetails, …, every defined type) and the onRoute
+  // hook that keeps routes' problem responses in line (docs/openapi.md).
+  installSchemas(fastify, settings)
+  if (settings.typeDocs) registerCatalogue(fastify, settings)
 }
 
 /** The plugin: `fastify.register(problemDetails, options)`. */

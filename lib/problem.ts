@@ -187,8 +187,3 @@ export class ProblemError<E extends Extensions = Extensions> extends Error imple
 }
 
 Object.defineProperty(ProblemError.prototype, 'name', { value: 'ProblemError', writable: true, configurable: true })
-
-/** True for values that are problems (a `ProblemError` or a plain `Problem` from this package). */
-export function isProblemError (value: unknown): value is ProblemError {
-  return value instanceof ProblemError
-}

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import { ProblemError, problemFromInit, type Problem, type ProblemInit } from './problem.js'
 import type { Settings } from './options.js'
 import { catalogue, type ProblemTypeEntry } from './catalogue.js'
+import { logFailure } from './log.js'
 import { unexpectedProblem } from './unexpected.js'
 
 /** An error class: matched through the prototype chain, or its own `Symbol.hasInstance`. */
@@ -131,6 +132,8 @@ export class ProblemRegistry {
   map<C extends ErrorClass> (matcher: C, mapper: Mapper<InstanceType<C>>): this
   map<T> (matcher: (error: unknown) => error is T, mapper: Mapper<T>): this
   map (matcher: string | ErrorPredicate, mapper: Mapper): this
+  /** Any matcher, e.g. from a list of `[Matcher, Mapper]` pairs. */
+  map (matcher: Matcher, mapper: Mapper): this
   map (matcher: Matcher, mapper: Mapper): this {
     if (typeof mapper !== 'function') throw new TypeError('fastify-problem-details: map(matcher, mapper) needs a mapper function')
     return this.add(matcher, (error, request) => toProblem(mapper(error, request)))
@@ -182,7 +185,7 @@ export class ProblemRegistry {
     try {
       problem = this.match(error, request)
     } catch (err) {
-      request.log.error({ err }, 'fastify-problem-details: a problem mapping failed; answering 500')
+      logFailure(request, 'error', err, 'fastify-problem-details: a problem mapping failed; answering 500')
     }
     return problem ?? unexpectedProblem(error, this.settings)
   }

@@ -65,6 +65,15 @@ export function extensionKeys (extensions: Extensions, rendering: Rendering): st
   return out
 }
 
+/**
+ * Fastify's `message` in compat mode: the detail, else the title, as Fastify
+ * and @fastify/sensible send the reason phrase when there is no message.
+ * (`error` is the status phrase, `statusCode` the status.)
+ */
+export function compatMessage (r: Rendering): string {
+  return r.detail ?? r.title
+}
+
 /** The problem as `application/problem+json` (RFC 9457 §3): standard members first. */
 export function serializeJson (r: Rendering): string {
   let out = '{"type":' + quote(r.type) + ',"title":' + quote(r.title) + ',"status":' + r.status
@@ -72,7 +81,7 @@ export function serializeJson (r: Rendering): string {
   if (r.instance !== undefined) out += ',"instance":' + quote(r.instance)
   if (r.requestIdMember !== false) out += ',' + quote(r.requestIdMember) + ':' + quote(r.requestId)
   if (r.compat) {
-    out += ',"statusCode":' + r.status + ',"error":' + quote(reasonPhrase(r.status)) + ',"message":' + quote(r.detail ?? r.title)
+    out += ',"statusCode":' + r.status + ',"error":' + quote(reasonPhrase(r.status)) + ',"message":' + quote(compatMessage(r))
     if (r.code !== undefined) out += ',"code":' + quote(r.code)
   }
   const extensions = r.extensions

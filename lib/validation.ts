@@ -55,6 +55,16 @@ function childOf (error: AjvErrorLike): string | undefined {
   return typeof name === 'string' ? name : undefined
 }
 
+/** TypeBox 1.x's `params.requiredProperties` / `params.additionalProperties` lists. */
+function manyOf (error: AjvErrorLike): { names: string[], required: boolean } | undefined {
+  const params = error.params
+  if (params === null || typeof params !== 'object') return undefined
+  const required = params.requiredProperties
+  const list = Array.isArray(required) ? required : params.additionalProperties
+  if (!Array.isArray(list) || list.length === 0 || !list.every((name) => typeof name === 'string')) return undefined
+  return { names: list as string[], required: list === required }
+}
+
 /**
  * Fastify's validation error (`FST_ERR_VALIDATION`, with `validation` and
  * `validationContext`) as `errors[]`: one entry per Ajv error, with a pointer
@@ -67,6 +77,15 @@ export function validationEntries (validation: unknown, context: unknown): Valid
   for (const error of validation as AjvErrorLike[]) {
     if (error === null || typeof error !== 'object') continue
     let path = '/' + part + (typeof error.instancePath === 'string' ? error.instancePath : '')
+    // TypeBox 1.x (the validator compiler of @fastify/type-provider-typebox 6)
+    // names every missing or extra member in one error: one entry each, as Ajv gives.
+    const members = manyOf(error)
+    if (members !== undefined) {
+      for (const name of members.names) {
+        entries.push({ detail: members.required ? `must have required property '${name}'` : String(error.message ?? 'is not valid'), pointer: pointerFragment(path + '/' + escapePointerToken(name)) })
+      }
+      continue
+    }
     const child = childOf(error)
     if (child !== undefined) path += '/' + escapePointerToken(child)
     entries.push({

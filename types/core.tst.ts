@@ -1,6 +1,9 @@
-import Fastify from 'fastify'
+import Fastify, { type FastifyReply } from 'fastify'
 import { expect, test } from 'tstyche'
-import problemDetails, { NotFound, ProblemError, Conflict, BadRequest, type ProblemDocument } from '../lib/index.js'
+import problemDetails, {
+  NotFound, ProblemError, Conflict, BadRequest, Forbidden, TooManyRequests, ValidationProblem, ProblemRegistry,
+  type ProblemDocument, type ProblemHelper, type ProblemInit, type ProblemTypeEntry, type ValidationErrorEntry
+} from '../lib/index.js'
 
 test('register and decorators', async () => {
   const app = Fastify()
@@ -35,4 +38,74 @@ test('registry', () => {
   })
   app.problemDetails.map('23505', () => ({ status: 409 }))
   expect(app.problemDetails.map(PaymentError, () => 'nope')).type.toRaiseError()
+})
+
+/** @fastify/sensible's 41 helper names: every one is declared on FastifyReply. */
+type HelperName =
+  'badRequest' | 'unauthorized' | 'paymentRequired' | 'forbidden' | 'notFound' | 'methodNotAllowed' |
+  'notAcceptable' | 'proxyAuthenticationRequired' | 'requestTimeout' | 'conflict' | 'gone' | 'lengthRequired' |
+  'preconditionFailed' | 'payloadTooLarge' | 'uriTooLong' | 'unsupportedMediaType' | 'rangeNotSatisfiable' |
+  'expectationFailed' | 'imateapot' | 'misdirectedRequest' | 'unprocessableEntity' | 'locked' | 'failedDependency' |
+  'tooEarly' | 'upgradeRequired' | 'preconditionRequired' | 'tooManyRequests' | 'requestHeaderFieldsTooLarge' |
+  'unavailableForLegalReasons' | 'internalServerError' | 'notImplemented' | 'badGateway' | 'serviceUnavailable' |
+  'gatewayTimeout' | 'httpVersionNotSupported' | 'variantAlsoNegotiates' | 'insufficientStorage' | 'loopDetected' |
+  'bandwidthLimitExceeded' | 'notExtended' | 'networkAuthenticationRequired'
+
+test('declaration merging: every helper is typed on the reply', () => {
+  expect<Pick<FastifyReply, HelperName>>().type.toBe<Record<HelperName, ProblemHelper>>()
+  expect<FastifyReply['problem']>().type.toBe<(problem: ProblemInit | ProblemError) => FastifyReply>()
+  expect<FastifyReply>().type.not.toHaveProperty('notAHelper')
+})
+
+test('helpers take (detail?, extensions?) and nothing else', () => {
+  const reply = {} as FastifyReply
+  expect(reply.badRequest()).type.toBe<FastifyReply>()
+  expect(reply.tooManyRequests('slow down', { retryAfter: 30, limit: 100 })).type.toBe<FastifyReply>()
+  expect(reply.serviceUnavailable(undefined, { retryAfter: new Date() })).type.toBe<FastifyReply>()
+  expect(reply.unauthorized('x', { headers: { 'WWW-Authenticate': 'Bearer' } })).type.toBe<FastifyReply>()
+  expect(reply.notFound({ detail: 'x' })).type.toRaiseError()
+  expect(reply.tooManyRequests('x', { retryAfter: 'soon' })).type.toRaiseError()
+  expect(reply.unauthorized('x', { headers: { 'WWW-Authenticate': true } })).type.toRaiseError()
+  expect(reply.notFound('x', { type: 42 })).type.toRaiseError()
+  expect(reply.notFound('x', {}, 'third')).type.toRaiseError()
+  expect(reply.problem(new NotFound('x'))).type.toBe<FastifyReply>()
+  expect(reply.problem({ detail: 'no status' })).type.toRaiseError()
+  expect(reply.problem({ status: '404' })).type.toRaiseError()
+  expect(reply.problem({ status: 404, title: 404 })).type.toRaiseError()
+})
+
+test('fastify.problemDetails', () => {
+  const app = Fastify()
+  expect(app.problemDetails).type.toBe<ProblemRegistry>()
+  expect(app.problemDetails.types).type.toBe<readonly ProblemTypeEntry[]>()
+  expect(app.problemDetails.map('E_X', () => undefined)).type.toBe<ProblemRegistry>()
+  expect(app.problemDetails.map((e: unknown) => e === 1, () => new NotFound())).type.toBe<ProblemRegistry>()
+  class UpstreamError extends Error { upstream = 'payments' }
+  app.problemDetails.map((e: unknown): e is UpstreamError => e instanceof UpstreamError, (err) => {
+    expect(err).type.toBe<UpstreamError>()
+    return { status: 502, service: err.upstream }
+  })
+  expect(app.problemDetails.map(42, () => undefined)).type.toRaiseError()
+  expect(app.problemDetails.map(UpstreamError)).type.toRaiseError()
+  expect(app.problemDetails.map(UpstreamError, () => ({ detail: 'no status' }))).type.toRaiseError()
+})
+
+test('factories and retryAfter', () => {
+  expect(Forbidden.forAction('Post', 'delete')).type.toBe<ProblemError>()
+  expect(Forbidden.forAction('Post')).type.toRaiseError()
+  expect(NotFound.forResource(1)).type.toRaiseError()
+  expect(BadRequest.withField('email')).type.toRaiseError()
+  expect(new TooManyRequests('x', { retryAfter: 5 })).type.toBe<ProblemError>()
+  expect(new TooManyRequests('x', { retryAfter: '5' })).type.toRaiseError()
+  expect(new ValidationProblem([{ detail: 'x', pointer: '#/body/a' }]).extensions.errors).type.toBe<ValidationErrorEntry[]>()
+  expect(new ValidationProblem([{ pointer: '#/body/a' }])).type.toRaiseError()
+})
+
+test('options are typed', async () => {
+  const app = Fastify()
+  await app.register(problemDetails, { requestIdMember: false, instance: (request) => request.url, logLevels: { 404: 'warn', '5xx': 'fatal' } })
+  expect(app.register(problemDetails, { requestIdMember: true })).type.toRaiseError()
+  expect(app.register(problemDetails, { instance: 'url' })).type.toRaiseError()
+  expect(app.register(problemDetails, { exposeDetails: 'yes' })).type.toRaiseError()
+  expect(app.register(problemDetails, { logLevels: { 404: 'loud' } })).type.toRaiseError()
 })

@@ -1,0 +1,147 @@
+import t from 'tap'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+import { Type } from '@sinclair/typebox'
+import { defineProblem, RegistrationError } from '../lib/index.js'
+import { build } from './helpers.js'
+
+// The catalogue is process-wide: every type in this file starts with "cat-"
+// (or lives under "billing/cat-").
+defineProblem({
+  type: 'cat-out-of-credit',
+  status: 403,
+  title: 'You do not have enough credit',
+  description: 'The balance does not cover the cost. Top up, then retry. <script>alert("x")</script> & more',
+  extensions: Type.Object({
+    balance: Type.Number({ description: 'The balance, in cents' }),
+    accounts: Type.Array(Type.String({ format: 'uri-reference' })),
+    currency: Type.Optional(Type.Union([Type.Literal('EUR'), Type.Literal('USD')]))
+  })
+})
+defineProblem({ type: 'https://elsewhere.example/cat-external', status: 502, title: 'Documented elsewhere' })
+
+t.test('typeDocs needs a base with a path of its own', async (t) => {
+  await t.rejects(build({ typeBase: 'https://api.example.com/', typeDocs: true }), RegistrationError)
+})
+
+t.test('pages, JSON by Accept, 404s and headers (inject, absolute typeBase)', async (t) => {
+  const app = await build({ typeBase: 'https://api.example.com/problems/', typeDocs: true })
+  // Defined after register, before ready: it is in the catalogue.
+  defineProblem({ type: 'billing/cat-card-declined', status: 402, title: 'The card was declined', extensions: Type.Object({ reason: Type.String() }) })
+  t.teardown(() => app.close())
+
+  const html = await app.inject('/problems/')
+  t.equal(html.statusCode, 200)
+  t.match(html.headers['content-type'], /^text\/html; charset=utf-8/)
+  t.match(html.headers['content-security-policy'], /default-src 'none'; style-src 'sha256-/)
+  t.equal(html.headers['x-content-type-options'], 'nosniff')
+  t.match(html.headers.vary, /Accept/)
+  t.match(html.body, '<a href="cat-out-of-credit">You do not have enough credit</a>')
+  t.match(html.body, '<a href="billing/cat-card-declined">The card was declined</a>')
+  t.match(html.body, '<code>https://elsewhere.example/cat-external</code>', 'a type that lives elsewhere is listed, not linked')
+  t.notMatch(html.body, /<a href="https:\/\/elsewhere/)
+
+  const json = await app.inject({ url: '/problems/', headers: { accept: 'application/json' } })
+  t.match(json.headers['content-type'], /^application\/json/)
+  const index = json.json()
+  const credit = index.types.find((e: { title: string }) => e.title === 'You do not have enough credit')
+  t.match(credit, {
+    type: 'https://api.example.com/problems/cat-out-of-credit',
+    status: 403,
+    page: 'https://api.example.com/problems/cat-out-of-credit',
+    schemaId: 'CatOutOfCreditProblem',
+    schema: { $id: 'CatOutOfCreditProblem', required: ['type', 'title', 'status', 'balance', 'accounts'] }
+  })
+  t.equal(index.types.find((e: { status: number }) => e.status === 502).page, undefined)
+
+  const typeJson = await app.inject({ url: '/problems/billing/cat-card-declined', headers: { accept: 'text/html;q=0.5, application/json' } })
+  t.equal(typeJson.json().title, 'The card was declined')
+  const browserLike = await app.inject({ url: '/problems/cat-out-of-credit', headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } })
+  t.match(browserLike.headers['content-type'], /^text\/html/)
+  t.match(browserLike.body, '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more', 'the description is escaped')
+  t.notMatch(browserLike.body, '<script>')
+
+  const missing = await app.inject('/problems/nothing-here')
+  t.equal(missing.statusCode, 404)
+  t.match(missing.headers['content-type'], /^application\/problem\+json/)
+  t.equal(missing.json().instance, '/problems/nothing-here')
+  t.equal((await app.inject('/problems/cat-out-of-credit?x=1')).statusCode, 200, 'a query string does not hide the page')
+  t.equal((await app.inject({ method: 'HEAD', url: '/problems/cat-out-of-credit' })).statusCode, 200)
+})
+
+t.test('a person browses the catalogue in headless Chromium', async (t) => {
+  const app = await build({ typeBase: '/problems/', typeDocs: true })
+  t.teardown(() => app.close())
+  const address = await app.listen({ host: '127.0.0.1', port: 0 })
+
+  const profile = await mkdtemp(join(tmpdir(), 'catalogue-chromium-'))
+  t.teardown(() => rm(profile, { recursive: true, force: true }))
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  })
+  t.teardown(() => context.close())
+  const page = context.pages()[0] ?? await context.newPage()
+  const violations: string[] = []
+  page.on('console', (message) => { if (message.type() === 'error') violations.push(message.text()) })
+
+  // The index.
+  const response = await page.goto(address + '/problems/')
+  t.equal(response?.status(), 200)
+  t.equal(await page.title(), 'Problem types')
+  t.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Problem types')
+  t.ok(await page.getByRole('table', { name: 'Defined problem types' }).isVisible(), 'the table is named by its caption')
+  t.equal(await page.getByRole('row').count(), 4, 'a header row and three types')
+  t.ok(await page.getByText('https://elsewhere.example/cat-external').isVisible())
+
+  // Follow a link to a type page.
+  await page.getByRole('link', { name: 'You do not have enough credit' }).click()
+  await page.waitForURL('**/problems/cat-out-of-credit')
+  t.equal(await page.title(), 'You do not have enough credit · Problem type')
+  t.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'You do not have enough credit')
+  const text = await page.locator('main').innerText()
+  t.match(text, 'The balance does not cover the cost. Top up, then retry. <script>alert("x")</script> & more',
+    'the description reads as written: markup in it is shown, not run')
+  t.equal(await page.locator('script').count(), 0)
+  t.match(text, '/problems/cat-out-of-credit')
+  t.match(text, '403 Forbidden')
+
+  const members = page.getByRole('table', { name: 'Extension members' })
+  t.ok(await members.isVisible())
+  const rows = await members.getByRole('row').allInnerTexts()
+  t.match(rows[1], /balance\s+number\s+yes\s+The balance, in cents/)
+  t.match(rows[2], /accounts\s+array of string \(uri-reference\)\s+yes/)
+  t.match(rows[3], /currency\s+"EUR" \| "USD"\s+no/)
+
+  const example = JSON.parse(await page.locator('pre').innerText())
+  t.same(example, {
+    type: '/problems/cat-out-of-credit',
+    title: 'You do not have enough credit',
+    status: 403,
+    detail: 'An explanation specific to this occurrence.',
+    instance: '/example/request/path',
+    requestId: 'req-1',
+    balance: 0,
+    accounts: ['/example'],
+    currency: 'EUR'
+  }, 'the example is a complete problem document')
+
+  // The stylesheet is applied: the Content-Security-Policy hash matches it.
+  t.equal(await page.locator('body').evaluate((body) => (globalThis as any).getComputedStyle(body).maxWidth), '832px')
+
+  // Back to the index, then to a nested type and back again.
+  await page.getByRole('link', { name: 'All problem types' }).click()
+  await page.waitForURL('**/problems/')
+  await page.getByRole('link', { name: 'The card was declined' }).click()
+  await page.waitForURL('**/problems/billing/cat-card-declined')
+  t.match(await page.locator('main').innerText(), /reason\s+string\s+yes/)
+  await page.getByRole('link', { name: 'All problem types' }).click()
+  await page.waitForURL('**/problems/')
+  t.equal(await page.title(), 'Problem types')
+
+  t.same(violations, [], 'no console errors (no CSP violations)')
+})

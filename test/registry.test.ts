@@ -1,0 +1,297 @@
+import t, { type Test } from 'tap'
+import type { FastifyRequest } from 'fastify'
+import Fastify, { errorCodes } from 'fastify'
+import createError, { FastifyError } from '@fastify/error'
+import httpErrors from 'http-errors'
+import problemDetails, { ProblemRegistry, ProblemError, NotFound, ValidationProblem, type Matcher, type Mapper } from '../lib/index.js'
+import { BUILTINS } from '../lib/builtins.js'
+import { normalizeOptions } from '../lib/options.js'
+
+const settings = normalizeOptions({})
+const request = {} as FastifyRequest
+
+/** A registry below the built-ins, as the plugin makes for the root context. */
+function registry (): ProblemRegistry {
+  return new ProblemRegistry(BUILTINS, settings)
+}
+
+/** A mapper that answers the given status and names itself in `detail`. */
+function answer (status: number, name: string): Mapper {
+  return () => ({ status, detail: name })
+}
+
+type Mapping = [Matcher, Mapper]
+
+/**
+ * Registers the two mappings in both orders and checks the same one wins:
+ * the ranking never depends on registration order.
+ */
+function bothOrders (t: Test, a: Mapping, b: Mapping, error: unknown, winner: string): void {
+  for (const [first, second] of [[a, b], [b, a]]) {
+    const r = registry()
+    r.map(first[0], first[1])
+    r.map(second[0], second[1])
+    t.equal(r.match(error, request)?.detail, winner, `${winner} wins when registered ${first === a ? 'second' : 'first'}`)
+  }
+}
+
+class A extends Error {}
+class B extends A {}
+class C extends B {}
+
+/** Marks a prototype as claimed, the way @fastify/error marks its classes' prototypes. */
+const CLAIM = Symbol('claim')
+Object.defineProperty(B.prototype, CLAIM, { value: true })
+
+/** Claims every error whose prototype is marked, without being in its prototype chain. */
+class Claimer {
+  static [Symbol.hasInstance] (value: unknown): boolean {
+    return (value as Record<symbol, unknown> | null)?.[CLAIM] === true
+  }
+}
+
+t.test('classes match through the prototype chain, nearest first', async (t) => {
+  const err = new C('x')
+  bothOrders(t, [A, answer(418, 'A')], [B, answer(418, 'B')], err, 'B')
+  bothOrders(t, [A, answer(418, 'A')], [C, answer(418, 'C')], err, 'C')
+  const r = registry()
+  r.map(B, answer(418, 'B'))
+  t.equal(r.match(new A('x'), request), undefined, 'a subclass mapping does not match its parent class')
+  t.equal(r.match(new C('x'), request)?.detail, 'B')
+  t.equal(r.match(Object.create(C.prototype), request)?.detail, 'B', 'matched by prototype, not by construction')
+})
+
+t.test('Symbol.hasInstance is honoured (as @fastify/error classes use)', async (t) => {
+  const r = registry()
+  r.map(Claimer, answer(418, 'claimer'))
+  t.equal(r.match(new B('x'), request)?.detail, 'claimer')
+  t.equal(r.match(new C('x'), request)?.detail, 'claimer')
+  t.equal(r.match(new A('x'), request), undefined, 'an unclaimed error does not match')
+  t.equal(r.match(new Error('x'), request), undefined)
+
+  // @fastify/error's generic FastifyError claims every error made by createError
+  // through a symbol, not through the prototype chain.
+  const generic = registry()
+  generic.map(FastifyError, (err: { code: string }) => ({ status: 400, detail: 'fastify ' + err.code }))
+  const MyError = createError('MY_ERR', 'mine %s', 418)
+  t.equal(generic.match(new MyError('a'), request)?.detail, 'fastify MY_ERR')
+
+  // A specific @fastify/error class, and the same class from a second copy of
+  // the module: the instance is not in its prototype chain, Symbol.hasInstance says yes.
+  const copy = createError('MY_ERR', 'mine %s', 418)
+  const specific = registry()
+  specific.map(copy, answer(409, 'copy'))
+  t.notOk(Object.getPrototypeOf(new MyError('a')) === copy.prototype)
+  t.equal(specific.match(new MyError('a'), request)?.detail, 'copy')
+})
+
+t.test('a Symbol.hasInstance that throws is no match', async (t) => {
+  class Hostile {
+    static [Symbol.hasInstance] (): boolean { throw new Error('boom') }
+  }
+  const r = registry()
+  r.map(Hostile, answer(418, 'hostile'))
+  t.equal(r.match(new A('x'), request), undefined)
+})
+
+t.test('code strings, including numeric codes', async (t) => {
+  const r = registry()
+  r.map('23505', answer(409, 'unique'))
+  r.map('11000', answer(409, 'mongo'))
+  t.equal(r.match(Object.assign(new Error('dup'), { code: '23505' }), request)?.detail, 'unique')
+  t.equal(r.match(Object.assign(new Error('dup'), { code: 11000 }), request)?.detail, 'mongo', 'a numeric code matches its string')
+  t.equal(r.match({ code: '23505' }, request)?.detail, 'unique', 'a plain object with a code')
+  t.equal(r.match(Object.assign(new Error('x'), { code: '23503' }), request), undefined)
+  t.throws(() => r.map('', answer(400, 'x')), /must not be empty/)
+})
+
+t.test('predicates', async (t) => {
+  const r = registry()
+  r.map((e: unknown) => typeof e === 'string' && e.startsWith('quota'), answer(429, 'quota'))
+  r.map(function isTeapot (e: unknown) { return (e as { teapot?: boolean } | null)?.teapot === true }, answer(418, 'teapot'))
+  t.equal(r.match('quota exceeded', request)?.detail, 'quota', 'a thrown string')
+  t.equal(r.match({ teapot: true }, request)?.detail, 'teapot', 'a plain function is a predicate')
+  t.equal(r.match('other', request), undefined)
+  t.equal(r.match({ teapot: 'yes' }, request), undefined, 'only a true answer matches')
+})
+
+t.test('bad matchers and mappers are refused at map()', async (t) => {
+  const r = registry()
+  t.throws(() => r.map(42 as unknown as string, answer(400, 'x')), /a matcher is an error class, an error code string or a predicate/)
+  t.throws(() => r.map(A, 'nope' as unknown as Mapper), /needs a mapper function/)
+  t.equal(r.map(A, answer(400, 'x')), r, 'map() chains')
+})
+
+t.test('a mapper returning undefined or null passes the error on', async (t) => {
+  const r = registry()
+  const seen: string[] = []
+  r.map(A, () => { seen.push('A'); return { status: 409, detail: 'A' } })
+  r.map(C, () => { seen.push('C'); return undefined })
+  r.map(B, () => { seen.push('B'); return null })
+  t.equal(r.match(new C('x'), request)?.detail, 'A')
+  t.same(seen, ['C', 'B', 'A'], 'tried nearest first')
+
+  const tiers = registry()
+  tiers.map('E_X', () => undefined)
+  tiers.map(A, () => undefined)
+  tiers.map(() => true, () => undefined)
+  tiers.map(Error, answer(500, 'catch-all'))
+  t.equal(tiers.match(Object.assign(new A('x'), { code: 'E_X' }), request)?.detail, 'catch-all', 'through every tier')
+
+  const toBuiltin = registry()
+  toBuiltin.map(ProblemError, () => undefined)
+  t.equal(toBuiltin.match(new NotFound('nope'), request)?.detail, 'nope', 'on to the built-in mapping')
+})
+
+t.test('a mapper may return a ProblemError, sent as it is', async (t) => {
+  const r = registry()
+  const problem = new NotFound('mapped')
+  r.map(A, () => problem)
+  t.equal(r.match(new A('x'), request), problem)
+})
+
+t.test('a mapper returning a non-object throws out of match (the handler answers 500)', async (t) => {
+  const r = registry()
+  r.map(A, () => 'oops' as never)
+  t.throws(() => r.match(new A('x'), request), { name: 'MapperResultError', message: /returned string/ })
+})
+
+t.test('the ranking, each rule in both registration orders', async (t) => {
+  const coded = Object.assign(new C('x'), { code: 'E_CODE' })
+
+  t.test('a code beats a class', async (t) => {
+    bothOrders(t, ['E_CODE', answer(409, 'code')], [C, answer(418, 'class')], coded, 'code')
+  })
+  t.test('a code beats a mapping on Error', async (t) => {
+    bothOrders(t, ['E_CODE', answer(409, 'code')], [Error, answer(500, 'error')], coded, 'code')
+  })
+  t.test('a class in the prototype chain beats one claiming through Symbol.hasInstance', async (t) => {
+    bothOrders(t, [A, answer(409, 'chain')], [Claimer, answer(418, 'claimer')], coded, 'chain')
+  })
+  t.test('Symbol.hasInstance beats a predicate', async (t) => {
+    bothOrders(t, [Claimer, answer(418, 'claimer')], [() => true, answer(409, 'predicate')], coded, 'claimer')
+  })
+  t.test('a class beats a predicate', async (t) => {
+    bothOrders(t, [A, answer(418, 'class')], [() => true, answer(409, 'predicate')], coded, 'class')
+  })
+  t.test('a predicate beats a mapping on Error', async (t) => {
+    bothOrders(t, [() => true, answer(409, 'predicate')], [Error, answer(500, 'error')], coded, 'predicate')
+  })
+  t.test('any class beats a mapping on Error', async (t) => {
+    bothOrders(t, [A, answer(409, 'A')], [Error, answer(500, 'error')], coded, 'A')
+  })
+  t.test('a mapping on Object is a catch-all too', async (t) => {
+    bothOrders(t, [() => true, answer(409, 'predicate')], [Object as never, answer(500, 'object')], coded, 'predicate')
+  })
+  t.test('within a tier, the later mapping wins', async (t) => {
+    for (const [first, second] of [['one', 'two'], ['two', 'one']]) {
+      for (const matcher of ['E_CODE', C, () => true, Error] as Matcher[]) {
+        const r = registry()
+        r.map(matcher, answer(409, first))
+        r.map(matcher, answer(409, second))
+        t.equal(r.match(coded, request)?.detail, second)
+      }
+    }
+  })
+  t.test('within a tier, a nearer context beats its parent', async (t) => {
+    for (const matcher of ['E_CODE', C, Claimer, () => true, Error] as Matcher[]) {
+      for (const childFirst of [true, false]) {
+        const parent = registry()
+        const child = new ProblemRegistry(parent, settings)
+        if (childFirst) child.map(matcher, answer(409, 'child'))
+        parent.map(matcher, answer(409, 'parent'))
+        if (!childFirst) child.map(matcher, answer(409, 'child'))
+        t.equal(child.match(coded, request)?.detail, 'child')
+        t.equal(parent.match(coded, request)?.detail, 'parent', 'the parent does not see the child')
+      }
+    }
+  })
+  t.test('a nearer class in a parent beats a farther class in a child', async (t) => {
+    const parent = registry()
+    const child = new ProblemRegistry(parent, settings)
+    child.map(A, answer(409, 'child A'))
+    parent.map(C, answer(409, 'parent C'))
+    t.equal(child.match(coded, request)?.detail, 'parent C')
+  })
+})
+
+t.test('user mappings of the same rank override the built-ins', async (t) => {
+  const r = registry()
+  r.map(ProblemError, (err: ProblemError) => ({ status: err.status, detail: 'mine' }))
+  r.map('FST_ERR_CTP_INVALID_JSON_BODY', answer(422, 'json'))
+  t.equal(r.match(new NotFound('x'), request)?.detail, 'mine')
+  t.equal(r.match(new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY(), request)?.detail, 'json')
+})
+
+t.test('a catch-all on Error never shadows the built-in mappings', async (t) => {
+  const r = registry()
+  r.map(Error, answer(503, 'catch-all'))
+  const fstJson = new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY()
+  t.equal(r.match(fstJson, request)?.status, 400, 'Fastify body error')
+  t.equal(r.match(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE(), request)?.status, 413)
+  const validation = Object.assign(new Error('body/email must match format "email"'), {
+    code: 'FST_ERR_VALIDATION', statusCode: 400, validationContext: 'body', validation: [{ instancePath: '/email', message: 'must match format "email"', keyword: 'format', params: {} }]
+  })
+  t.equal(r.match(validation, request)?.status, 400, 'validation')
+  t.equal(r.match(new NotFound('x'), request)?.status, 404, 'ProblemError')
+  t.equal(r.match(new ValidationProblem([]), request)?.status, 400, 'ValidationProblem')
+  t.equal(r.match(new httpErrors.Conflict('taken'), request)?.status, 409, 'http-errors')
+  t.equal(r.match(Object.assign(new Error('x'), { statusCode: 404 }), request)?.status, 404, 'an error with a statusCode')
+  t.equal(r.match(new Error('plain'), request)?.detail, 'catch-all', 'a plain Error reaches the catch-all')
+  t.equal(r.match(new TypeError('plain'), request)?.detail, 'catch-all')
+})
+
+t.test('lookups are cached per prototype, and a later map() is still seen', async (t) => {
+  const r = registry()
+  let calls = 0
+  r.map(A, () => { calls++; return { status: 409, detail: 'A' } })
+  t.equal(r.match(new C('1'), request)?.detail, 'A')
+  t.equal(r.match(new C('2'), request)?.detail, 'A')
+  t.equal(calls, 2)
+  r.map(C, answer(418, 'C'))
+  t.equal(r.match(new C('3'), request)?.detail, 'C', 'a nearer class added after the first lookup wins')
+  t.equal(r.match(new B('4'), request)?.detail, 'A', 'a sibling prototype is unaffected')
+
+  // A map() anywhere (another registry) invalidates nothing wrongly.
+  const other = registry()
+  other.map(B, answer(400, 'other B'))
+  t.equal(r.match(new C('5'), request)?.detail, 'C')
+
+  const parent = registry()
+  const child = new ProblemRegistry(parent, settings)
+  t.equal(child.match(new B('x'), request), undefined)
+  parent.map(B, answer(409, 'parent B'))
+  t.equal(child.match(new B('x'), request)?.detail, 'parent B', 'a parent mapping added after a child lookup is seen')
+})
+
+t.test('types is the catalogue', async (t) => {
+  t.ok(Array.isArray(registry().types))
+})
+
+t.test('through the plugin: mappings answer thrown errors in any order', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(problemDetails, { requestIdMember: false })
+  app.problemDetails.map(A, (err: A) => ({ status: 409, detail: 'A: ' + err.message }))
+  app.problemDetails.map(C, () => undefined)
+  app.problemDetails.map(Error, () => new NotFound('catch-all'))
+  app.get('/c', async () => { throw new C('deep') })
+  app.get('/plain', async () => { throw new Error('plain') })
+  app.get('/json', async () => { throw new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY() })
+  const c = await app.inject('/c')
+  t.equal(c.statusCode, 409)
+  t.same(c.json(), { type: 'about:blank', title: 'Conflict', status: 409, detail: 'A: deep', instance: '/c' })
+  t.equal((await app.inject('/plain')).json().detail, 'catch-all')
+  t.equal((await app.inject('/json')).statusCode, 400)
+})
+
+t.test('a registered problem is delivered with the answering request', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(problemDetails)
+  let seen: FastifyRequest | undefined
+  app.problemDetails.map(A, (_err, req) => { seen = req; return { status: 400 } })
+  app.get('/', async () => { throw new A('x') })
+  await app.inject('/')
+  t.equal(seen?.url, '/')
+})
