@@ -53,9 +53,13 @@ const options = {
 for (const logger of options.loggers) {
   if (logger !== 'off' && logger !== 'info') throw new Error('--logger is off, info or both')
 }
-const selected = args.routes === undefined
+const wanted = args.routes?.split(',')
+for (const id of wanted ?? []) {
+  if (!ROUTES.some((route) => route.id === id)) throw new Error(`--routes: no route ${id}; the routes are ${ROUTES.map((r) => r.id).join(', ')}`)
+}
+const selected = wanted === undefined
   ? ROUTES
-  : ROUTES.filter((route) => route.id === 'baseline' || args.routes.split(',').includes(route.id))
+  : ROUTES.filter((route) => route.id === 'baseline' || wanted.includes(route.id))
 
 /** Forks one server kind and waits for its port. */
 function startServer (kind, logger) {
@@ -234,7 +238,7 @@ function printPass (logger, rows, targets) {
     console.log(`${pad(row.label, 46)}${lpad(Math.round(row.rps), 8)}${lpad(`${Math.round(row.rpsMin)}–${Math.round(row.rpsMax)}`, 14)}` +
       `${lpad(row.p99, 8)}${lpad(row.ratio.toFixed(2), 8)}${lpad(row.cpuPerRequest.toFixed(1), 12)}${lpad(row.cpuRatio.toFixed(2), 8)}`)
   }
-  console.log(`targets (by req/s; "cpu" is the same ratio from the server's CPU time per request)`)
+  console.log('targets (by req/s; "cpu" is the same ratio from the server\'s CPU time per request)')
   for (const t of targets) {
     const mark = t.met ? 'met ' : t.required ? 'MISS' : 'info'
     console.log(`  ${mark} ${pad(t.name, 56)}${lpad(t.ratio.toFixed(2), 6)}  cpu ${t.cpuRatio.toFixed(2)}  (≥ ${t.min.toFixed(2)})`)

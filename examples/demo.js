@@ -1,37 +1,58 @@
 // The example API: `npm run demo`, then curl the routes printed at startup.
 // PORT (default 3000) and HOST (default 127.0.0.1) choose where it listens.
 import Fastify from 'fastify'
-import problemDetails, { NotFound, ProblemError, frameworkErrors } from 'fastify-problem-details'
+import { Type } from '@sinclair/typebox'
+import problemDetails, { NotFound, ValidationProblem, defineProblem, problemResponses, frameworkErrors } from 'fastify-problem-details'
+import { registerOpenApi } from './openapi.js'
 
 const port = Number(process.env.PORT ?? 3000)
 const host = process.env.HOST ?? '127.0.0.1'
 
 // allErrors: every schema violation becomes its own errors[] entry.
 const app = Fastify({ logger: true, frameworkErrors, ajv: { customOptions: { allErrors: true } } })
-await app.register(problemDetails, { typeBase: `http://${host}:${port}/problems/` })
+// typeDocs serves the catalogue of problem types under the typeBase path;
+// defaultResponses documents 400 and 500 problems on every route.
+await app.register(problemDetails, {
+  typeBase: `http://${host}:${port}/problems/`,
+  typeDocs: true,
+  openapi: { defaultResponses: true }
+})
+// The OpenAPI document at /docs/json, Swagger UI at /docs.
+await registerOpenApi(app)
+
+// A problem type of our own: its page is /problems/out-of-credit.
+const OutOfCredit = defineProblem({
+  type: 'out-of-credit',
+  status: 403,
+  title: 'You do not have enough credit',
+  description: 'The balance does not cover the cost of the purchase. Top up the account, then retry.',
+  extensions: Type.Object({
+    balance: Type.Number({ description: 'The current balance, in credits' }),
+    accounts: Type.Array(Type.String({ format: 'uri-reference' }), { description: 'Accounts that can be topped up' })
+  })
+})
+
+const User = Type.Object({ id: Type.String(), name: Type.String(), balance: Type.Number() })
 
 const users = new Map([['1', { id: '1', name: 'Ada', balance: 20 }]])
 
 // A reply helper: no Error is constructed.
-app.get('/users/:id', async (request, reply) => {
+app.get('/users/:id', { schema: { response: { 200: User, ...problemResponses(404) } } }, async (request, reply) => {
   const user = users.get(request.params.id)
   if (user === undefined) return reply.notFound(`User ${request.params.id} does not exist`)
   return user
 })
 
 // A thrown problem class, with extension members.
-app.get('/users/:id/orders', async (request) => {
+app.get('/users/:id/orders', { schema: { response: problemResponses(404) } }, async (request) => {
   throw NotFound.forResource('Order', { userId: request.params.id })
 })
 
-// A problem with its own type, resolved against typeBase.
-app.post('/users/:id/purchases', async (request) => {
+// A defined problem type, resolved against typeBase.
+app.post('/users/:id/purchases', { schema: { response: problemResponses(404, OutOfCredit) } }, async (request) => {
   const user = users.get(request.params.id)
   if (user === undefined) throw NotFound.forResource('User', { id: request.params.id })
-  throw new ProblemError({
-    status: 403,
-    type: 'out-of-credit',
-    title: 'You do not have enough credit',
+  throw new OutOfCredit({
     detail: `Your balance is ${user.balance}, the cost is 30`,
     balance: user.balance,
     accounts: [`/accounts/${user.id}`]
@@ -46,7 +67,8 @@ app.post('/users', {
       required: ['name', 'email'],
       properties: { name: { type: 'string', minLength: 1 }, email: { type: 'string', format: 'email' } },
       additionalProperties: false
-    }
+    },
+    response: problemResponses(ValidationProblem)
   }
 }, async (request, reply) => reply.code(201).send(request.body))
 
@@ -80,4 +102,6 @@ Try:
   curl -i ${base}/reports
   curl -i -X POST ${base}/payments
   curl -i ${base}/nowhere?token=secret
+  curl -i ${base}/users/42 -H 'accept: application/problem+xml'
+  open ${base}/docs (Swagger UI) and ${base}/problems/ (the problem-type catalogue)
 `)

@@ -171,7 +171,7 @@ function typePage (r: Rendered, settings: Settings): string {
     '</dl>' +
     members +
     '<h2 id="example">Example</h2>' +
-    `<pre aria-labelledby="example"><code>${escapeHtml(JSON.stringify(example, null, 2))}</code></pre>`)
+    `<pre><code>${escapeHtml(JSON.stringify(example, null, 2))}</code></pre>`)
 }
 
 function indexPage (rendered: readonly Rendered[]): string {
@@ -203,12 +203,8 @@ interface Pages {
 function relativePath (uri: string, settings: Settings, basePath: string, origin: string | undefined): string | undefined {
   let path = uri
   if (origin !== undefined) {
-    let url: URL
-    try {
-      url = new URL(uri)
-    } catch {
-      return undefined
-    }
+    // Absolute: defineProblem() has checked that every type parses as a URL.
+    const url = new URL(uri)
     if (url.origin !== origin || url.search !== '' || url.hash !== '') return undefined
     path = url.pathname
   } else if (path.includes('?') || path.includes('#')) {

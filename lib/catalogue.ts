@@ -56,6 +56,7 @@ export function definedType (type: string): ProblemTypeEntry | undefined {
  * defined, or, given the `typeBase` the answering app resolves types against
  * (absolute or path-only), a relative definition resolved against it.
  * Used by the client helpers to give back an instance of the right class.
+ * Throws `OptionError` for a `typeBase` the plugin option would refuse.
  */
 export function findProblemType (typeUri: string, typeBase?: string): ProblemTypeEntry | undefined {
   const exact = byType.get(typeUri)

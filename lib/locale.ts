@@ -1,7 +1,7 @@
 import type { Extensions } from './problem.js'
 import type { Locales } from './options.js'
 import type { Rendering } from './serialize.js'
-import { parseWeightedList } from './negotiate.js'
+import { parseWeightedList, type WeightedEntry } from './negotiate.js'
 import { reasonPhrase } from './status.js'
 import { ABOUT_BLANK } from './problem.js'
 
@@ -88,10 +88,14 @@ const rangeCache = new Map<string, Ranges>()
 const CACHE_ENTRIES = 500
 const CACHE_HEADER_LENGTH = 256
 
+function byWeight (a: WeightedEntry, b: WeightedEntry): number {
+  return b.q - a.q
+}
+
 function parseRanges (header: string): Ranges {
   const entries = parseWeightedList(header)
   // Stable sort: equal q keeps the client's order.
-  entries.sort((a, b) => b.q - a.q)
+  entries.sort(byWeight)
   const accepted: string[] = []
   let excluded: string[] | undefined
   for (const entry of entries) {

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import type { Settings } from './options.js'
 import type { Rendering } from './serialize.js'
 import { pathOf } from './url.js'
+import { describe } from './unexpected.js'
 
 /**
  * Errors whose 4xx answer is logged with the error itself: the preset mappings
@@ -20,7 +21,7 @@ export function logWithError (error: object): void {
  * request id): 5xx at `error` with the error and its stack, 429 at `warn`,
  * other 4xx at `info`, as configured by `logLevels`.
  */
-export function logProblem (request: FastifyRequest, rendering: Rendering, error: unknown, settings: Settings): void {
+export function logProblem (request: FastifyRequest, rendering: Rendering, error: unknown, settings: Settings, failure?: unknown): void {
   const status = rendering.status
   const level = settings.logLevels[status - 400]
   if (level === 'silent') return
@@ -28,7 +29,9 @@ export function logProblem (request: FastifyRequest, rendering: Rendering, error
   const method = request.method
   const path = pathOf(request.url)
   try {
-    if (error !== undefined && (status >= 500 || withError.has(error as object))) {
+    if (failure !== undefined) {
+      log[level]({ err: error, mapperError: describeFailure(failure), status, type: rendering.type, method, path }, rendering.title)
+    } else if (error !== undefined && (status >= 500 || withError.has(error as object))) {
       log[level]({ err: error, status, type: rendering.type, method, path }, rendering.title)
     } else {
       log[level]({ status, type: rendering.type, method, path, detail: rendering.detail }, rendering.title)
@@ -37,6 +40,15 @@ export function logProblem (request: FastifyRequest, rendering: Rendering, error
     // The error defeated the log serializer (a throwing getter, a hostile Proxy):
     // log what is known without it.
     log[level]({ status, type: rendering.type, method, path, err: 'unserializable error' }, rendering.title)
+  }
+}
+
+/** A failing mapper's error as plain data; rare path, so no serializer setup is needed. */
+function describeFailure (failure: unknown): unknown {
+  try {
+    return describe(failure)
+  } catch {
+    return 'unserializable error'
   }
 }
 

@@ -56,6 +56,11 @@ export interface Problem {
   readonly instance: string | undefined
   readonly extensions: Extensions | undefined
   readonly headers: ProblemHeaders | undefined
+  /**
+   * Why the generic 500 answers instead of a mapping: what a failing mapper
+   * threw. Logged on the problem's one log line, never sent.
+   */
+  readonly failure?: unknown
 }
 
 /** `type` of plain status problems (RFC 9457 §4.2.1). */

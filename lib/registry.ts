@@ -2,7 +2,6 @@ import type { FastifyRequest } from 'fastify'
 import { ProblemError, problemFromInit, type Problem, type ProblemInit } from './problem.js'
 import type { Settings } from './options.js'
 import { catalogue, type ProblemTypeEntry } from './catalogue.js'
-import { logFailure } from './log.js'
 import { unexpectedProblem } from './unexpected.js'
 
 /** An error class: matched through the prototype chain, or its own `Symbol.hasInstance`. */
@@ -69,6 +68,24 @@ function isClass (fn: unknown): fn is ErrorClass {
   return fn === Error || proto instanceof Error ||
     (fn as unknown as Record<symbol, unknown>)[Symbol.hasInstance] !== plainInstanceOf ||
     classSource.test(Function.prototype.toString.call(fn))
+}
+
+const fastifyErrorSymbol = /^fastify-error (.+)$/
+
+/**
+ * The code of a class made by @fastify/error's `createError`: its prototype
+ * carries `Symbol.for('fastify-error <CODE>')`. `undefined` for anything else,
+ * including @fastify/error's generic `FastifyError`, which stands for them all.
+ */
+function fastifyErrorCode (fn: unknown): string | undefined {
+  const proto = (fn as { prototype?: unknown }).prototype
+  if (proto === null || typeof proto !== 'object') return undefined
+  for (const symbol of Object.getOwnPropertySymbols(proto)) {
+    const found = fastifyErrorSymbol.exec(symbol.description ?? '')
+    // 'FST_ERR' is the generic FastifyError's own placeholder code.
+    if (found !== null) return found[1] === 'FST_ERR' ? undefined : found[1]
+  }
+  return undefined
 }
 
 function instanceOf (value: unknown, ctor: ErrorClass): boolean {
@@ -146,6 +163,10 @@ export class ProblemRegistry {
    */
   add (matcher: Matcher, mapper: InternalMapper): this {
     const mapping = { mapper, order: order++ }
+    // A class made by @fastify/error stands for exactly one code: mapping it is
+    // mapping that code, so it overrides the built-in mapping of the same code
+    // instead of ranking below it as a class.
+    if (typeof matcher === 'function') matcher = fastifyErrorCode(matcher) ?? matcher
     if (typeof matcher === 'string') {
       if (matcher === '') throw new TypeError('fastify-problem-details: an error code matcher must not be empty')
       const list = this.codes.get(matcher)
@@ -182,12 +203,14 @@ export class ProblemRegistry {
    */
   resolve (error: unknown, request: FastifyRequest): Problem {
     let problem: Problem | undefined
+    let failure: unknown
     try {
       problem = this.match(error, request)
     } catch (err) {
-      logFailure(request, 'error', err, 'fastify-problem-details: a problem mapping failed; answering 500')
+      // Logged with the 500's own line (as `mapperError`): one line per error.
+      failure = err
     }
-    return problem ?? unexpectedProblem(error, this.settings)
+    return problem ?? unexpectedProblem(error, this.settings, failure)
   }
 
   /**

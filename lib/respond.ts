@@ -42,7 +42,13 @@ export function resolveType (type: string, settings: Settings): string {
   if (type === ABOUT_BLANK || base === undefined) return type
   let resolved = settings.typeCache.get(type)
   if (resolved === undefined) {
-    resolved = resolveTypeAgainst(type, base)
+    try {
+      resolved = resolveTypeAgainst(type, base)
+    } catch {
+      // Not a URI reference at all (`//[`): sent as given, rather than turning
+      // the whole problem (a 409, say) into the last-resort 500.
+      resolved = type
+    }
     if (settings.typeCache.size < 10000) settings.typeCache.set(type, resolved)
   }
   return resolved
@@ -175,11 +181,13 @@ export function sendProblem (reply: FastifyReply, problem: Problem, settings: Se
       reply.header('content-language', language)
     }
     reply.header('content-type', CONTENT_TYPES[format])
-    logProblem(request, rendering, error, settings)
+    logProblem(request, rendering, error, settings, problem.failure)
   } catch (err) {
     logFailure(request, 'error', err, 'fastify-problem-details: could not build the problem response')
     reply.code(500)
     reply.header('content-type', CONTENT_TYPES[0])
+    // The last resort is untranslated English, whatever was negotiated.
+    reply.removeHeader('content-language')
     body = LAST_RESORT
   }
   // The body is serialized already: a serializer set with `reply.serializer()`

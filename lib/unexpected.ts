@@ -16,8 +16,8 @@ export const GENERIC_500: Problem = Object.freeze({
  * The problem for an error nothing maps: the generic 500, or with
  * `exposeDetails` (development only) its message, stack and cause chain.
  */
-export function unexpectedProblem (error: unknown, settings: Settings): Problem {
-  if (!settings.exposeDetails) return GENERIC_500
+export function unexpectedProblem (error: unknown, settings: Settings, failure?: unknown): Problem {
+  if (!settings.exposeDetails) return failure === undefined ? GENERIC_500 : { ...GENERIC_500, failure }
   let detail: string | undefined
   let debug: unknown
   try {
@@ -26,10 +26,14 @@ export function unexpectedProblem (error: unknown, settings: Settings): Problem 
   } catch {
     debug = { name: 'unknown' }
   }
-  return { ...GENERIC_500, detail, extensions: { debug } }
+  return { ...GENERIC_500, detail, extensions: { debug }, failure }
 }
 
-function describe (error: unknown, depth: number): unknown {
+/**
+ * A thrown value as plain data (name, message, stack, cause chain): for the
+ * `debug` member and for log fields that pino's `err` serializer does not cover.
+ */
+export function describe (error: unknown, depth = 0): unknown {
   if (!(error instanceof Error)) return { value: typeof error === 'string' ? error : typeof error }
   const out: Record<string, unknown> = { name: error.name, message: error.message, stack: error.stack }
   // Bounded: a cause chain can be a cycle.

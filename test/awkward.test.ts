@@ -235,7 +235,8 @@ t.test('a request that fails while the server closes still gets a problem; a fai
   })
   const base = await listen(app)
 
-  const pending = request(base + '/during-close')
+  // `reset`: no keep-alive, or close() would wait for Fastify's 72 s keepAliveTimeout.
+  const pending = request(base + '/during-close', { reset: true })
   await inHandler
   const closing = app.close()
   closing.catch(() => {})
@@ -246,4 +247,38 @@ t.test('a request that fails while the server closes still gets a problem; a fai
   await t.rejects(closing, /onClose failed J/, 'the onClose error surfaces from close(), where the caller sees it')
   t.equal(errorLines(log, 'failed during close I').length, 1)
   t.equal(app.server.listening, false, 'the server is closed anyway')
+})
+
+t.test('an instance option that throws a hostile value: instance is left out, the status is kept, one warning', async (t) => {
+  const log = logCollector()
+  const app = Fastify({ logger: { level: 'info', stream: log.stream } })
+  await app.register(problemDetails, {
+    instance: () => {
+      const { proxy, revoke } = Proxy.revocable({}, {})
+      revoke()
+      throw proxy
+    }
+  })
+  app.get('/', async (_request, reply) => reply.notFound('gone'))
+  t.teardown(() => app.close())
+  const res = await app.inject('/')
+  t.equal(res.statusCode, 404, 'not turned into a 500')
+  t.equal(res.json().detail, 'gone')
+  t.notOk('instance' in res.json())
+  t.equal(log.lines.filter((line) => line.level === 40 && String(line.msg).includes('instance option threw')).length, 1)
+})
+
+t.test('an onResponse hook that throws after a problem was sent: logged once, nothing else happens', async (t) => {
+  const { app, log } = await build()
+  app.addHook('onResponse', async (request) => {
+    if (request.url === '/fail') throw new Error('onResponse failed K')
+  })
+  app.get('/fail', async () => { throw new NotFound('missing') })
+  t.teardown(() => app.close())
+  const res = await app.inject('/fail')
+  t.equal(res.statusCode, 404)
+  t.equal(res.json().detail, 'missing')
+  await sleep(20)
+  t.equal(errorLines(log, 'onResponse failed K').length, 1)
+  t.equal((await app.inject('/ok')).statusCode, 200)
 })

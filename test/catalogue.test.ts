@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { Type } from '@sinclair/typebox'
 import { defineProblem, RegistrationError } from '../lib/index.js'
+import { describeType, exampleOf, prefersJson } from '../lib/catalogue-pages.js'
 import { build } from './helpers.js'
 
 // The catalogue is process-wide: every type in this file starts with "cat-"
@@ -144,4 +145,85 @@ t.test('a person browses the catalogue in headless Chromium', async (t) => {
   t.equal(await page.title(), 'Problem types')
 
   t.same(violations, [], 'no console errors (no CSP violations)')
+})
+
+t.test('more page shapes: no members, headers, types on the base origin or elsewhere', async (t) => {
+  // Defined after the browser test's app was ready, so its view is unchanged.
+  defineProblem({ type: 'cat-plain', status: 409, title: 'Plain conflict', headers: { 'Cache-Control': 'no-store' } })
+  defineProblem({ type: 'https://api.example.com/problems/cat-absolute', status: 410, title: 'Absolute on the base' })
+  defineProblem({ type: 'https://api.example.com/elsewhere/cat-outside', status: 410, title: 'Outside the base path' })
+  defineProblem({ type: 'cat-query?v=2', status: 400, title: 'With a query', schemaId: 'CatQueryProblem' })
+  for (const typeBase of ['https://api.example.com/problems/', '/problems/']) {
+    const app = await build({ typeBase, typeDocs: true, requestIdMember: false })
+    await app.ready()
+    t.teardown(() => app.close())
+    const plain = await app.inject('/problems/cat-plain')
+    t.match(plain.body, 'None: problems of this type carry the standard members only.')
+    t.match(plain.body, '<dt>Headers</dt><dd><code>Cache-Control</code></dd>')
+    t.notMatch(plain.body, 'requestId', 'the example follows requestIdMember')
+    const index = (await app.inject({ url: '/problems/', headers: { accept: 'application/json' } })).json()
+    const pageOf = (title: string): unknown => index.types.find((e: { title: string }) => e.title === title).page
+    t.equal(pageOf('Outside the base path'), undefined, typeBase + ': outside the base path')
+    t.equal(pageOf('With a query'), undefined, typeBase + ': a type with a query has no page')
+    if (typeBase.startsWith('https:')) {
+      t.equal(pageOf('Absolute on the base'), 'https://api.example.com/problems/cat-absolute')
+      t.equal((await app.inject('/problems/cat-absolute')).statusCode, 200)
+    } else {
+      t.equal(pageOf('Absolute on the base'), undefined, 'a path-only base serves relative types only')
+    }
+  }
+})
+
+t.test('member types and examples as the pages show them', async (t) => {
+  const cases: Array<[unknown, string]> = [
+    [undefined, 'any'],
+    [{}, 'any'],
+    [{ const: 1 }, '1'],
+    [{ enum: ['a', 'b'] }, '"a" | "b"'],
+    [{ anyOf: [{ type: 'string' }, { type: 'null' }] }, 'string | null'],
+    [{ oneOf: [{ type: 'integer' }] }, 'integer'],
+    [{ $ref: 'ProblemDetails#' }, 'ProblemDetails'],
+    [{ type: ['string', 'null'] }, 'string | null'],
+    [{ type: 'array', items: { type: 'integer' } }, 'array of integer'],
+    [{ type: 'object' }, 'object'],
+    [{ type: 'object', properties: { a: { type: 'string' }, b: { type: 'number' } }, required: ['a'] }, 'object { a: string, b?: number }'],
+    [{ type: 'string', format: 'email' }, 'string (email)']
+  ]
+  for (const [schema, expected] of cases) t.equal(describeType(schema as never), expected, JSON.stringify(schema))
+
+  const examples: Array<[unknown, unknown]> = [
+    [undefined, null],
+    [{}, null],
+    [{ type: 'string', examples: ['EUR'] }, 'EUR'],
+    [{ type: 'number', example: 5 }, 5],
+    [{ type: 'string', default: 'd' }, 'd'],
+    [{ const: 3 }, 3],
+    [{ enum: ['x', 'y'] }, 'x'],
+    [{ anyOf: [{ type: 'boolean' }, { type: 'string' }] }, true],
+    [{ type: 'string', format: 'date-time' }, '2026-01-01T12:00:00Z'],
+    [{ type: 'string', format: 'unknown-format' }, 'string'],
+    [{ type: 'integer', minimum: 5 }, 5],
+    [{ type: 'null' }, null],
+    [{ type: ['string', 'null'] }, 'string'],
+    [{ type: 'object', properties: { n: { type: 'number' }, tags: { type: 'array', items: { type: 'string' } } } }, { n: 0, tags: ['string'] }],
+    [{ type: 'object' }, {}]
+  ]
+  for (const [schema, expected] of examples) t.same(exampleOf(schema as never), expected, JSON.stringify(schema))
+})
+
+t.test('HTML unless the client prefers JSON', async (t) => {
+  const cases: Array<[string | undefined, boolean]> = [
+    [undefined, false],
+    ['', false],
+    ['*/*', false],
+    ['application/json', true],
+    ['application/*', true],
+    ['text/html', false],
+    ['application/json, text/html', false],
+    ['application/json;q=0.9, text/html;q=0.8', true],
+    ['text/*;q=0.5, application/json;q=0.4', false],
+    ['application/json;q=0, */*', false],
+    ['text/html;q=0, application/json;q=0.1', true]
+  ]
+  for (const [accept, json] of cases) t.equal(prefersJson(accept), json, String(accept))
 })

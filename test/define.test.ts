@@ -191,6 +191,8 @@ t.test('definition errors are registration errors that say what to fix', async (
   expectError({ type: 'define-ok', status: 400, title: 'x', schemaId: 'ProblemDetails' }, /plugin's own/, 'reserved $id')
   expectError({ type: 'define-ok', status: 400, title: 'x', schemaId: 'has space' }, /component name/, 'invalid $id')
   expectError(null, /takes \{ type/, 'no definition')
+  expectError({ type: 'http://[bad', status: 400, title: 'x' }, /URI reference/, 'a type that is no URI')
+  expectError({ type: 'define-ok', status: 400, title: 'x', headers: ['x'] }, /headers must be an object/, 'headers')
 
   const Other = defineProblem({ type: 'other/define-out-of-credit', status: 400, title: 'x', schemaId: 'OtherOutOfCredit' })
   t.equal(Other.schemaId, 'OtherOutOfCredit', 'an explicit schemaId resolves a collision')

@@ -132,6 +132,20 @@ t.test('unknown route: 404 whose instance is the path, without the query string'
   t.notMatch(res.body, /secret/)
 })
 
+t.test('reply.callNotFound() and a prefixed child\'s own not-found handler', async (t) => {
+  const fastify = await app(t)
+  fastify.get('/users/:id', async (_req, reply) => reply.callNotFound())
+  await fastify.register(async (v2) => {
+    v2.setNotFoundHandler(async (_req, reply) => reply.notFound('No such v2 resource'))
+  }, { prefix: '/v2' })
+  const called = await fastify.inject('/users/7?x=1')
+  t.equal(called.statusCode, 404)
+  t.same(called.json(), { type: 'about:blank', title: 'Not Found', status: 404, detail: 'Route GET:/users/7 not found', instance: '/users/7' })
+  const child = await fastify.inject('/v2/things')
+  t.equal(child.statusCode, 404)
+  t.equal(child.json().detail, 'No such v2 resource')
+})
+
 t.test('frameworkErrors: FST_ERR_BAD_URL through the exported helper', async (t) => {
   const fastify = await app(t, {}, { frameworkErrors })
   fastify.get('/items/:id', async () => 'ok')

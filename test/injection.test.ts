@@ -232,3 +232,33 @@ t.test('MethodNotAllowed without an Allow value stays a valid 405', async (t) =>
   t.equal(res.statusCode, 405)
   t.equal(res.json().status, 405)
 })
+
+t.test('nested members named __proto__, constructor or prototype are left out of XML, which XML clients would refuse or map onto prototypes', async (t) => {
+  const nested = JSON.parse('{"__proto__":{"polluted":"yes"},"constructor":1,"prototype":2,"kept":3}') as Record<string, unknown>
+  const server = await app((server) => {
+    server.get('/', async () => { throw new Conflict('x', { nested, list: [nested] }) })
+  })
+  t.teardown(() => server.close())
+  const res = await server.inject({ url: '/', headers: { accept: 'application/problem+xml' } })
+  t.match(res.headers['content-type'], /^application\/problem\+xml/)
+  t.notMatch(res.body, /__proto__|<constructor>|<prototype>/)
+  const body = problemOf(res) as { nested: { kept: number }, list: { i: { kept: number } } }
+  t.equal(body.nested.kept, 3, 'the other nested members are kept')
+  t.equal(body.list.i.kept, 3)
+  t.equal(({} as Record<string, unknown>).polluted, undefined)
+})
+
+t.test('a request id taken from a request header (requestIdHeader) is escaped like any request data', async (t) => {
+  const server = Fastify({ requestIdHeader: 'x-request-id' })
+  await server.register(problemDetails)
+  server.get('/', async () => { throw new Conflict('x') })
+  t.teardown(() => server.close())
+  const forged = '"},"status":200,"x":"</requestId><status>200</status>&amp;'
+  for (const accept of ['application/problem+json', 'application/problem+xml']) {
+    const res = await server.inject({ url: '/', headers: { accept, 'x-request-id': forged } })
+    t.equal(res.statusCode, 409, accept)
+    const body = problemOf(res)
+    t.equal(Number(body.status), 409, `${accept}: the status cannot be forged`)
+    t.equal(body.requestId, forged, `${accept}: the id is carried as text`)
+  }
+})

@@ -119,7 +119,7 @@ const scenarios: Scenario[] = [
   {
     name: 'a thrown string',
     make: () => `cannot reach ${S.url}`,
-    logged: []
+    logged: [S.url]
   },
   {
     name: 'an error with a secret code and an odd statusCode',

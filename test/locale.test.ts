@@ -178,3 +178,49 @@ t.test('matchLanguage: the same Lookup for the user\'s own choices', async (t) =
   t.equal(matchLanguage(undefined, available), undefined)
   t.equal(matchLanguage('de;q=0, en;q=0.5', available), 'en')
 })
+
+t.test('tags in conventional case; a throwing extension member keeps the original detail', async (t) => {
+  const fastify = await build({ locales: { 'SL-ROZAJ': { 404: 'Ni najdeno' }, de: { 'https://x/t': { detail: 'Wert {value}' } } } })
+  fastify.get('/missing', async (_req, reply) => reply.notFound())
+  fastify.get('/hostile', async () => {
+    const error = new ProblemError({ status: 409, type: 'https://x/t', detail: 'Value ?' })
+    Object.defineProperty(error.extensions, 'value', { enumerable: true, get () { throw new Error('getter') } })
+    throw error
+  })
+  t.teardown(() => fastify.close())
+  const res = await fastify.inject({ url: '/missing', headers: { 'accept-language': 'sl-rozaj' } })
+  t.equal(res.headers['content-language'], 'sl-rozaj')
+  t.equal(res.json().title, 'Ni najdeno')
+  const hostile = await fastify.inject({ url: '/hostile', headers: { 'accept-language': 'de' } })
+  t.equal(hostile.statusCode, 409)
+  t.equal(hostile.json().detail, 'Value ?')
+  t.equal(hostile.headers['content-language'], 'de', 'a detail-only translation still names its language')
+})
+
+t.test('the ajv-i18n recipe: a validation mapping that translates messages and passes on', async (t) => {
+  // A stand-in with ajv-i18n's shape (`localize.de(errors)` rewrites each
+  // error's message from its keyword), since ajv-i18n is not a dependency.
+  const localize: Record<string, (errors: Array<{ keyword: string, message?: string }>) => void> = {
+    de (errors) {
+      for (const e of errors) if (e.keyword === 'required') e.message = 'muss die Eigenschaft enthalten'
+    }
+  }
+  const fastify = await build({ locales: { de: { 400: 'Ungültige Anfrage' } } })
+  fastify.problemDetails.map('FST_ERR_VALIDATION', (error: Error & { validation: Array<{ keyword: string, message?: string }> }, request) => {
+    const language = matchLanguage(request.headers['accept-language'], Object.keys(localize))
+    if (language !== undefined) {
+      localize[language](error.validation)
+      error.message = 'Die Anfrage ist ungültig'
+    }
+    return undefined
+  })
+  fastify.post('/users', { schema: { body: { type: 'object', required: ['name'] } } }, async () => ({}))
+  t.teardown(() => fastify.close())
+  const de = (await fastify.inject({ method: 'POST', url: '/users', payload: {}, headers: { 'accept-language': 'de-AT' } })).json()
+  t.equal(de.title, 'Ungültige Anfrage')
+  t.equal(de.detail, 'Die Anfrage ist ungültig')
+  t.same(de.errors, [{ detail: 'muss die Eigenschaft enthalten', pointer: '#/body/name' }])
+  const en = (await fastify.inject({ method: 'POST', url: '/users', payload: {} })).json()
+  t.equal(en.title, 'Bad Request')
+  t.same(en.errors, [{ detail: "must have required property 'name'", pointer: '#/body/name' }])
+})

@@ -117,3 +117,34 @@ t.test('an error that defeats the log serializer still gets its one line', async
   t.equal(problemLines.length, 1)
   t.equal(problemLines[0].level, LEVEL.error)
 })
+
+t.test('a mapper that throws something the serializer cannot log', async (t) => {
+  const { app, lines } = await logged(t)
+  class Mapped extends Error {}
+  app.problemDetails.map(Mapped, () => {
+    throw new Proxy({}, { get () { throw new Error('trap') }, ownKeys () { throw new Error('trap') }, getPrototypeOf () { throw new Error('trap') } })
+  })
+  app.get('/mapped', async () => { throw new Mapped('x') })
+  const res = await app.inject('/mapped')
+  t.equal(res.statusCode, 500)
+  const problemLines = lines.filter((line) => line.status === 500)
+  t.equal(problemLines.length, 1, 'one line for the error, failing mapper included')
+  t.equal(problemLines[0].level, LEVEL.error)
+  t.equal(problemLines[0].mapperError, 'unserializable error', 'without the value that defeats pino')
+  t.equal(problemLines[0].err.message, 'x', 'the thrown error is still logged')
+  t.equal(lines.filter((line) => line.level >= LEVEL.warn).length, 1, 'no second line about the mapper')
+})
+
+t.test('a mapper that throws: one line with the error and the mapper\'s error', async (t) => {
+  const { app, lines } = await logged(t)
+  class Mapped extends Error {}
+  app.problemDetails.map(Mapped, () => { throw new TypeError('mapper bug') })
+  app.get('/mapped', async () => { throw new Mapped('original') })
+  const res = await app.inject('/mapped')
+  t.equal(res.statusCode, 500)
+  t.notMatch(res.body, /mapper bug|original/)
+  const errorLines = lines.filter((line) => line.level >= LEVEL.warn)
+  t.equal(errorLines.length, 1)
+  t.equal(errorLines[0].err.message, 'original')
+  t.equal(errorLines[0].mapperError.message, 'mapper bug')
+})

@@ -50,7 +50,12 @@ function commandFor (bin: string, tool: string, args: string[]): [string, string
  * short, and the socket directory inside its own temporary directory.
  */
 export async function startCluster (t: Teardown): Promise<PgCluster> {
-  const bin = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim()
+  let bin: string
+  try {
+    bin = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim()
+  } catch (err) {
+    throw new Error('the PostgreSQL tests need the server binaries (pg_config, initdb, pg_ctl) on PATH', { cause: err })
+  }
   const dir = mkdtempSync(join(tmpdir(), 'fpd-pg-'))
   const data = join(dir, 'data')
   if (process.getuid?.() === 0) {

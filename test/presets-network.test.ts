@@ -100,6 +100,12 @@ function routes (app: FastifyInstance, up: Upstreams): void {
       throw new Error('the inventory service failed', { cause: err })
     }
   })
+  app.get('/cause-not-an-error', async () => { throw new Error('upstream said no', { cause: 'ECONNREFUSED' }) })
+  app.get('/cause-too-deep', async () => {
+    let err: unknown = await fetch(url(up.closed)).catch((e: unknown) => e)
+    for (let i = 0; i < 4; i++) err = new Error(`layer ${i}`, { cause: err })
+    throw err
+  })
   app.get('/own-status-http-errors', async () => {
     const err = await fetch(url(up.closed)).catch((e: unknown) => e)
     throw createError(404, 'No such order', { cause: err })
@@ -176,6 +182,8 @@ t.test('with the network preset, upstream failures become 502/503/504 problems t
 
   const own = await app.inject('/own-status')
   t.equal(own.statusCode, 404, 'an error with a status of its own keeps it, whatever its cause')
+  t.equal((await app.inject('/cause-not-an-error')).statusCode, 500, 'a cause that is not an object is not a code')
+  t.equal((await app.inject('/cause-too-deep')).statusCode, 500, 'the cause chain is followed four levels deep, no further')
   const httpError = await app.inject('/own-status-http-errors')
   t.equal(httpError.statusCode, 404, 'an http-errors error keeps its status, whatever its cause')
   t.equal(httpError.json().detail, 'No such order')

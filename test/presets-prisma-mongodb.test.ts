@@ -71,6 +71,8 @@ const errors: Record<string, () => Error> = {
   '/prisma/unique-composite': () => prismaError('P2002', { modelName: 'Membership', target: ['tenantId', 'email'] }, 'Unique constraint failed on the fields: (`tenantId`,`email`)'),
   // MySQL and MongoDB connectors name the index instead of the fields.
   '/prisma/unique-index': () => prismaError('P2002', { modelName: 'User', target: 'User_email_key' }, 'Unique constraint failed on the constraint: `User_email_key`'),
+  '/prisma/unique-no-meta': () => prismaError('P2002', undefined, 'Unique constraint failed'),
+  '/prisma/unique-odd-target': () => prismaError('P2002', { modelName: 'User', target: ['email', 'lower(email)'] }, 'Unique constraint failed on the fields: (`email`,`lower(email)`)'),
   '/prisma/foreign-key': () => prismaError('P2003', { modelName: 'Post', field_name: 'Post_authorId_fkey (index)' }, 'Foreign key constraint violated on the index: `Post_authorId_fkey (index)`'),
   '/prisma/not-found': () => prismaError('P2025', { modelName: 'User', cause: 'Record to update not found.' }, 'An operation failed because it depends on one or more records that were required but not found. Record to update not found.'),
   '/prisma/pool-timeout': () => prismaError('P2024', { modelName: 'User', connection_limit: 5, timeout: 10 }, 'Timed out fetching a new connection from the connection pool. (Current connection pool timeout: 10, connection limit: 5)'),
@@ -79,6 +81,8 @@ const errors: Record<string, () => Error> = {
   '/mongodb/duplicate-compound': () => duplicateKey(11000, { tenant: 1, 'profile.email': 1 }, { tenant: 'acme', 'profile.email': 'ada@example.com' }),
   // A bulk write reports the code without the key fields.
   '/mongodb/duplicate-bulk': () => duplicateKey(11000),
+  // A wildcard index's key pattern names no field.
+  '/mongodb/duplicate-wildcard': () => duplicateKey(11000, { '$**': 1 }, { email: 'ada@example.com' }),
   '/mongodb/duplicate-legacy': () => duplicateKey(11001, { email: 1 }, { email: 'ada@example.com' })
 }
 
@@ -88,6 +92,8 @@ const cases: Array<[string, number, string, Record<string, unknown>, string | un
   ['/prisma/unique', 409, 'A resource with this email already exists', { field: 'email' }, undefined],
   ['/prisma/unique-composite', 409, 'A resource with this tenantId, email already exists', { field: 'tenantId, email' }, undefined],
   ['/prisma/unique-index', 409, DUPLICATE, {}, undefined],
+  ['/prisma/unique-no-meta', 409, DUPLICATE, {}, undefined],
+  ['/prisma/unique-odd-target', 409, DUPLICATE, {}, undefined],
   ['/prisma/foreign-key', 409, 'The request conflicts with a relation between resources', {}, undefined],
   ['/prisma/not-found', 404, 'The resource was not found', {}, undefined],
   ['/prisma/pool-timeout', 503, 'The database has no connection available; retry later', {}, undefined],
@@ -95,6 +101,7 @@ const cases: Array<[string, number, string, Record<string, unknown>, string | un
   ['/mongodb/duplicate', 409, 'A resource with this email already exists', { field: 'email' }, undefined],
   ['/mongodb/duplicate-compound', 409, 'A resource with this tenant, profile.email already exists', { field: 'tenant, profile.email' }, undefined],
   ['/mongodb/duplicate-bulk', 409, DUPLICATE, {}, undefined],
+  ['/mongodb/duplicate-wildcard', 409, DUPLICATE, {}, undefined],
   ['/mongodb/duplicate-legacy', 409, 'A resource with this email already exists', { field: 'email' }, undefined]
 ]
 

@@ -2,6 +2,7 @@ import t, { type Test } from 'tap'
 import fc from 'fast-check'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type InjectOptions, type LightMyRequestResponse, type onRequestHookHandler } from 'fastify'
 import problemDetails, { ProblemError } from '../lib/index.js'
+import { Writable } from 'node:stream'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { build, nullStream, type FieldSpec, type ThrownSpec } from './hostile.js'
 
@@ -216,8 +217,23 @@ function isError (value: unknown): boolean {
   }
 }
 
+/**
+ * Counts the plugin's log lines for an answered error without parsing them (a
+ * 1 MiB line costs a substring search): the problem line (the only line with a
+ * `path` member after `method`), or the line of the last-resort answer when
+ * the problem itself could not be built. A failing mapping logs a line of its
+ * own (the mapper's bug) and is not counted here.
+ */
+let problemLines = 0
+const countingStream = new Writable({
+  write (chunk: Buffer, _encoding, callback) {
+    if (chunk.includes('"method":"GET","path":"') || chunk.includes('could not build the problem response')) problemLines++
+    callback()
+  }
+})
+
 async function throwingApp (): Promise<FastifyInstance> {
-  const app = Fastify({ logger: { level: 'info', stream: nullStream() } })
+  const app = Fastify({ logger: { level: 'info', stream: countingStream } })
   await app.register(problemDetails)
   // Every hook in both styles; each one throws only when the request names it.
   for (const hook of ['onRequest', 'preHandler'] as const) {
@@ -301,9 +317,12 @@ t.test('any value thrown from any place answers a valid problem, and the server 
     cases.set(id, spec)
     try {
       const url = site === 'notFound-onRequest' ? '/no/such/route?token=abc' : '/throw'
+      problemLines = 0
       const res = await bounded(app, { url, headers: accept === undefined ? { 'x-site': site, 'x-case': id } : { 'x-site': site, 'x-case': id, accept } })
       if (res.statusCode === 200 && routeMayAnswer(site, spec)) return
       assertProblem(res)
+      // §5: one line per error, not two (and not none).
+      if (problemLines !== 1) throw new Error(`${problemLines} problem log lines for one error`)
       await assertServing(app)
     } finally {
       cases.delete(id)

