@@ -1,4 +1,4 @@
-import { ProblemError, type Extensions, type ProblemOptions } from './problem.js'
+import { ProblemError, statusInit, type Extensions, type ProblemOptions } from './problem.js'
 import { STATUS_TABLE, type StatusEntry } from './status.js'
 
 /** The second argument of a status class or reply helper: extension members and problem options. */
@@ -20,9 +20,7 @@ function statusClass (entry: StatusEntry): StatusProblemClass {
     static readonly status = status
     static readonly title = entry.title
     constructor (detail?: string, extensions?: StatusExtensions) {
-      const text = typeof detail === 'string' ? detail : undefined
-      // The spread runs only when extensions are given, never for `new NotFound('…')`.
-      super(extensions === undefined ? { status, detail: text } : { ...extensions, status, detail: text })
+      super(extensions === undefined ? { status, detail: typeof detail === 'string' ? detail : undefined } : statusInit(status, detail, extensions))
     }
   }
   Object.defineProperty(StatusProblem, 'name', { value: entry.className })

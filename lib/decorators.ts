@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { StatusExtensions } from './classes.js'
 import type { Settings } from './options.js'
-import { ABOUT_BLANK, ProblemError, problemFromInit, type Problem, type ProblemInit } from './problem.js'
+import { ABOUT_BLANK, ProblemError, problemFromInit, statusInit, type Problem, type ProblemInit } from './problem.js'
 import { sendProblem } from './respond.js'
 import { STATUS_TABLE } from './status.js'
 import { resolveError } from './error-handler.js'
@@ -26,7 +26,7 @@ export function decorateReply (fastify: FastifyInstance, settings: Settings): vo
       if (extensions === undefined) {
         problem = { status, type: ABOUT_BLANK, title, detail: typeof detail === 'string' ? detail : undefined, instance: undefined, extensions: undefined, headers: undefined }
       } else {
-        problem = problemFromInit({ ...extensions, status, detail: typeof detail === 'string' ? detail : undefined })
+        problem = problemFromInit(statusInit(status, detail, extensions))
       }
       return sendProblem(this, problem, settings)
     })

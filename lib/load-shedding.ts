@@ -1,5 +1,5 @@
 import { BUILTINS } from './builtins.js'
-import { ABOUT_BLANK, problemFromInit, retryAfterValue, type Problem } from './problem.js'
+import { ABOUT_BLANK, fixedProblem, retryAfterValue, type Problem } from './problem.js'
 import { reasonPhrase } from './status.js'
 
 /**
@@ -24,10 +24,10 @@ import { reasonPhrase } from './status.js'
  * `FST_UNDER_PRESSURE` error. The reply's `Retry-After` is kept: the problem
  * sets none, so it does not overwrite the configured one.
  */
-const UNDER_PRESSURE: Problem = Object.freeze(problemFromInit({
+const UNDER_PRESSURE: Problem = fixedProblem({
   status: 503,
   detail: 'The server is under too much load to answer; retry later'
-}))
+})
 BUILTINS.add('FST_UNDER_PRESSURE', () => UNDER_PRESSURE)
 
 const CIRCUIT_OPEN_DETAIL = 'The service is temporarily unavailable; retry later'

@@ -1,3 +1,4 @@
+import net from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import problemDetails, { type ProblemDetailsOptions } from '../lib/index.js'
 
@@ -6,4 +7,33 @@ export async function build (options: ProblemDetailsOptions = {}, server: Fastif
   const app = Fastify(server)
   await app.register(problemDetails, options)
   return app
+}
+
+/** What the network helpers need of a tap test. */
+export interface Teardown { teardown: (fn: () => unknown) => void }
+
+/** A loopback server on port 0, closed (with every socket it accepted) when the test ends. */
+export async function listenRaw (t: Teardown, onConnection: (socket: net.Socket) => void): Promise<number> {
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => {})
+    onConnection(socket)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => {
+    for (const socket of sockets) socket.destroy()
+    server.close(() => resolve())
+  }))
+  return (server.address() as net.AddressInfo).port
+}
+
+/** A port that was just bound and released: connecting to it is refused. */
+export async function closedPort (): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as net.AddressInfo).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
 }

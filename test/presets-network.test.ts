@@ -4,40 +4,13 @@
 // with global fetch, undici and node:http.
 import t from 'tap'
 import http from 'node:http'
-import net from 'node:net'
 import { Writable } from 'node:stream'
 import { request as undiciRequest, errors as undiciErrors } from 'undici'
 import type { FastifyInstance } from 'fastify'
 import createError from 'http-errors'
-import { build } from './helpers.js'
+import { build, closedPort, listenRaw } from './helpers.js'
 
 type Test = Pick<typeof t, 'teardown' | 'same'>
-
-/** A loopback server on port 0, closed (with every socket it accepted) when the test ends. */
-async function listen (t: Test, onConnection: (socket: net.Socket) => void): Promise<number> {
-  const sockets = new Set<net.Socket>()
-  const server = net.createServer((socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-    socket.on('error', () => {})
-    onConnection(socket)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy()
-    server.close(() => resolve())
-  }))
-  return (server.address() as net.AddressInfo).port
-}
-
-/** A port that was just bound and released: connecting to it is refused. */
-async function closedPort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as net.AddressInfo).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 function httpGet (options: http.RequestOptions): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -64,11 +37,11 @@ async function upstreams (t: Test): Promise<Upstreams> {
   return {
     closed: await closedPort(),
     // Accepts and never writes a byte.
-    silent: await listen(t, () => {}),
+    silent: await listenRaw(t, () => {}),
     // Accepts and destroys the connection before answering.
-    reset: await listen(t, (socket) => { socket.resetAndDestroy() }),
+    reset: await listenRaw(t, (socket) => { socket.resetAndDestroy() }),
     // Sends a complete header block with a body length, then nothing.
-    stalled: await listen(t, (socket) => {
+    stalled: await listenRaw(t, (socket) => {
       socket.once('data', () => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\ncontent-type: text/plain\r\n\r\npartial'))
     })
   }

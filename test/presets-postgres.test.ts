@@ -2,11 +2,10 @@
 // test/pg-cluster.ts) through a real pg.Pool: every error is raised by the
 // server or the driver, through a Fastify route.
 import t from 'tap'
-import net from 'node:net'
 import { Writable } from 'node:stream'
 import pg from 'pg'
 import type { FastifyInstance } from 'fastify'
-import { build } from './helpers.js'
+import { build, closedPort, listenRaw } from './helpers.js'
 import { startCluster } from './pg-cluster.js'
 
 type Test = Pick<typeof t, 'teardown'>
@@ -38,31 +37,6 @@ await pool.query(`
   CREATE TABLE accounts ("Login Name" text UNIQUE, nickname required_text, "owner id" int REFERENCES authors (id));
   INSERT INTO accounts VALUES ('ada-login', 'ada', 1);
 `)
-
-/** A loopback server on port 0, closed with its sockets when the test ends. */
-async function listen (t: Test, onConnection: (socket: net.Socket) => void): Promise<number> {
-  const sockets = new Set<net.Socket>()
-  const server = net.createServer((socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-    socket.on('error', () => {})
-    onConnection(socket)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy()
-    server.close(() => resolve())
-  }))
-  return (server.address() as net.AddressInfo).port
-}
-
-async function closedPort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as net.AddressInfo).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 /** Runs `fn` with two clients of the pool, rolling back and releasing them after. */
 async function withTwo<T> (fn: (a: pg.PoolClient, b: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -187,9 +161,9 @@ function routes (app: FastifyInstance, ports: Ports): void {
 async function setup (t: Test): Promise<Ports> {
   return {
     closed: await closedPort(),
-    silent: await listen(t, () => {}),
+    silent: await listenRaw(t, () => {}),
     // Reads the startup message, then closes: the driver sees the connection end.
-    hangUp: await listen(t, (socket) => { socket.once('data', () => socket.end()) })
+    hangUp: await listenRaw(t, (socket) => { socket.once('data', () => socket.end()) })
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ProblemRegistry } from '../registry.js'
-import { problemFromInit, type Problem } from '../problem.js'
+import { fixedProblem, type Problem } from '../problem.js'
 import { Conflict } from '../classes.js'
 import { logWithError } from '../log.js'
 
@@ -28,7 +28,7 @@ function patternFields (error: MongoError): string | undefined {
   return fields.join(', ')
 }
 
-const DUPLICATE: Problem = Object.freeze(problemFromInit({ status: 409, detail: 'A resource with the same unique value already exists' }))
+const DUPLICATE: Problem = fixedProblem({ status: 409, detail: 'A resource with the same unique value already exists' })
 
 /** E11000 duplicate key → 409 with the key's fields, as `Conflict.duplicate` answers. */
 function duplicateKey (error: MongoError): Problem {

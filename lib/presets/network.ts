@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { ProblemRegistry } from '../registry.js'
-import { problemFromInit, type Problem } from '../problem.js'
+import { fixedProblem, type Problem } from '../problem.js'
 import { isErrorStatus } from '../status.js'
 
 /**
@@ -18,18 +18,18 @@ import { isErrorStatus } from '../status.js'
  */
 
 /** Shared with the database presets: a dependency that cannot be connected to. */
-export const UNAVAILABLE: Problem = Object.freeze(problemFromInit({
+export const UNAVAILABLE: Problem = fixedProblem({
   status: 503,
   detail: 'A service this API depends on is not available; retry later'
-}))
-const BROKEN: Problem = Object.freeze(problemFromInit({
+})
+const BROKEN: Problem = fixedProblem({
   status: 502,
   detail: 'A service this API depends on did not give a valid answer'
-}))
-const TIMED_OUT: Problem = Object.freeze(problemFromInit({
+})
+const TIMED_OUT: Problem = fixedProblem({
   status: 504,
   detail: 'A service this API depends on did not answer in time'
-}))
+})
 
 /** Connection failures the database presets claim too (pg raises Node's socket errors as they are). */
 export const UNREACHABLE_CODES: readonly string[] = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']

@@ -1,5 +1,5 @@
 import type { ProblemRegistry } from '../registry.js'
-import { problemFromInit, type Problem } from '../problem.js'
+import { fixedProblem, problemFromInit, type Problem } from '../problem.js'
 import { Conflict } from '../classes.js'
 import { logWithError } from '../log.js'
 import { UNAVAILABLE, UNREACHABLE_CODES } from './network.js'
@@ -55,7 +55,7 @@ function keyColumns (detail: unknown): string | undefined {
 }
 
 function fixed (status: number, detail: string, retryAfter?: number): Problem {
-  return Object.freeze(problemFromInit({ status, detail, retryAfter }))
+  return fixedProblem({ status, detail, retryAfter })
 }
 
 const DUPLICATE = fixed(409, 'A resource with the same unique value already exists')
