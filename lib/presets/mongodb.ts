@@ -1,6 +1,6 @@
 import type { ProblemRegistry } from '../registry.js'
-import { fixedProblem, type Problem } from '../problem.js'
-import { Conflict } from '../classes.js'
+import type { Problem } from '../problem.js'
+import { duplicateOf } from './database.js'
 import { logWithError } from '../log.js'
 
 /**
@@ -28,13 +28,11 @@ function patternFields (error: MongoError): string | undefined {
   return fields.join(', ')
 }
 
-const DUPLICATE: Problem = fixedProblem({ status: 409, detail: 'A resource with the same unique value already exists' })
-
 /** E11000 duplicate key → 409 with the key's fields, as `Conflict.duplicate` answers. */
 function duplicateKey (error: MongoError): Problem {
   logWithError(error as object)
   const fields = patternFields(error)
-  return fields === undefined ? DUPLICATE : Conflict.duplicate(fields)
+  return duplicateOf(fields)
 }
 
 /** Adds the `mongodb` preset's mappings to a preset layer. */

@@ -1,6 +1,6 @@
 import type { ProblemRegistry } from '../registry.js'
-import { fixedProblem, problemFromInit, type Problem } from '../problem.js'
-import { Conflict } from '../classes.js'
+import { problemFromInit, type Problem } from '../problem.js'
+import { databaseProblem, duplicateOf, NO_CONNECTION, RETRY } from './database.js'
 import { logWithError } from '../log.js'
 import { UNAVAILABLE, UNREACHABLE_CODES } from './network.js'
 
@@ -54,26 +54,18 @@ function keyColumns (detail: unknown): string | undefined {
   return names.join(', ')
 }
 
-function fixed (status: number, detail: string, retryAfter?: number): Problem {
-  return fixedProblem({ status, detail, retryAfter })
-}
-
-const DUPLICATE = fixed(409, 'A resource with the same unique value already exists')
-const STILL_REFERENCED = fixed(409, 'The resource is still referenced by other resources')
-const MISSING_REFERENCE = fixed(422, 'The request refers to a resource that does not exist')
-const MISSING_VALUE = fixed(422, 'A required value is missing')
-const CHECK_FAILED = fixed(422, 'A value does not satisfy a rule of this resource')
-// RFC 9110 §10.2.3: a transaction that lost a race succeeds when retried at once.
-const RETRY = fixed(503, 'The request conflicted with a concurrent one; retry it', 1)
-const TOO_MANY_CONNECTIONS = fixed(503, 'The database has no connection available; retry later')
-const DATABASE_UNAVAILABLE = fixed(503, 'The database is not available; retry later')
-const DATABASE_TIMEOUT = fixed(504, 'The database did not answer in time')
+const STILL_REFERENCED = databaseProblem(409, 'The resource is still referenced by other resources')
+const MISSING_REFERENCE = databaseProblem(422, 'The request refers to a resource that does not exist')
+const MISSING_VALUE = databaseProblem(422, 'A required value is missing')
+const CHECK_FAILED = databaseProblem(422, 'A value does not satisfy a rule of this resource')
+const DATABASE_UNAVAILABLE = databaseProblem(503, 'The database is not available; retry later')
+const DATABASE_TIMEOUT = databaseProblem(504, 'The database did not answer in time')
 
 /** 23505 unique_violation → 409 with the key's column(s) as `field`, as `Conflict.duplicate` answers. */
 function uniqueViolation (error: PgError): Problem {
   logWithError(error)
   const columns = keyColumns(error.detail)
-  return columns === undefined ? DUPLICATE : Conflict.duplicate(columns)
+  return duplicateOf(columns)
 }
 
 /**
@@ -104,16 +96,16 @@ const FIXED: ReadonlyArray<[string, Problem]> = [
   // 23514 check_violation: the constraint's name and the failing row are internals.
   ['23514', CHECK_FAILED],
   // Class 22, data exception: a value the client sent does not fit its column's type.
-  ['22P02', fixed(400, 'A value in the request has the wrong format for its type')],
-  ['22001', fixed(400, 'A value in the request is longer than allowed')],
-  ['22003', fixed(400, 'A number in the request is out of range')],
-  ['22007', fixed(400, 'A date or time in the request is not valid')],
-  ['22008', fixed(400, 'A date or time in the request is out of range')],
+  ['22P02', databaseProblem(400, 'A value in the request has the wrong format for its type')],
+  ['22001', databaseProblem(400, 'A value in the request is longer than allowed')],
+  ['22003', databaseProblem(400, 'A number in the request is out of range')],
+  ['22007', databaseProblem(400, 'A date or time in the request is not valid')],
+  ['22008', databaseProblem(400, 'A date or time in the request is out of range')],
   // Class 40: serialization_failure, deadlock_detected.
   ['40001', RETRY],
   ['40P01', RETRY],
   // 53300 too_many_connections (also a role's CONNECTION LIMIT).
-  ['53300', TOO_MANY_CONNECTIONS],
+  ['53300', NO_CONNECTION],
   // Class 57: admin_shutdown (pg_terminate_backend), crash_shutdown, cannot_connect_now.
   ['57P01', DATABASE_UNAVAILABLE],
   ['57P02', DATABASE_UNAVAILABLE],

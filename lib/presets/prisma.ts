@@ -1,6 +1,6 @@
 import type { ProblemRegistry } from '../registry.js'
-import { fixedProblem, type Problem } from '../problem.js'
-import { Conflict } from '../classes.js'
+import type { Problem } from '../problem.js'
+import { databaseProblem, duplicateOf, NO_CONNECTION, RETRY } from './database.js'
 import { logWithError } from '../log.js'
 
 /**
@@ -30,26 +30,19 @@ function targetFields (error: PrismaError): string | undefined {
   return target.join(', ')
 }
 
-function fixed (status: number, detail: string, retryAfter?: number): Problem {
-  return fixedProblem({ status, detail, retryAfter })
-}
-
-const DUPLICATE = fixed(409, 'A resource with the same unique value already exists')
 /**
  * P2003 is raised both for a write that refers to a missing record and for a
  * delete of a record others refer to; Prisma does not say which, and both
  * conflict with the current state of the resources: 409.
  */
-const RELATION = fixed(409, 'The request conflicts with a relation between resources')
-const NOT_FOUND = fixed(404, 'The resource was not found')
-const POOL_TIMEOUT = fixed(503, 'The database has no connection available; retry later')
-const RETRY = fixed(503, 'The request conflicted with a concurrent one; retry it', 1)
+const RELATION = databaseProblem(409, 'The request conflicts with a relation between resources')
+const NOT_FOUND = databaseProblem(404, 'The resource was not found')
 
 /** P2002 unique constraint failed → 409 with the fields, as `Conflict.duplicate` answers. */
 function uniqueFailed (error: PrismaError): Problem {
   logWithError(error)
   const fields = targetFields(error)
-  return fields === undefined ? DUPLICATE : Conflict.duplicate(fields)
+  return duplicateOf(fields)
 }
 
 /** Adds the `prisma` preset's mappings to a preset layer. */
@@ -59,7 +52,7 @@ export function addPrismaPreset (layer: ProblemRegistry): void {
   // P2025: the record an update, delete or connect needs was not found.
   layer.add('P2025', (error: object) => { logWithError(error); return NOT_FOUND })
   // P2024: timed out fetching a connection from the pool.
-  layer.add('P2024', () => POOL_TIMEOUT)
+  layer.add('P2024', () => NO_CONNECTION)
   // P2034: a write conflict or deadlock; Prisma itself says to retry.
   layer.add('P2034', () => RETRY)
 }
