@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { ABOUT_BLANK, ProblemError, type Problem, type ProblemHeaders } from './problem.js'
+import { ABOUT_BLANK, ProblemError, retryAfterValue, type Problem, type ProblemHeaders } from './problem.js'
 import { ProblemRegistry } from './registry.js'
 import { isErrorStatus, reasonPhrase } from './status.js'
 import { ValidationProblem, validationEntries } from './validation.js'
@@ -64,24 +64,30 @@ BUILTINS.add(SyntaxError, (error: SyntaxError & { statusCode?: unknown }) => err
  * The message is sent only where it is meant for the client: `expose: true`, or
  * a 4xx that does not say `expose: false`.
  */
-function fromStatusShaped (error: Record<string, unknown>): Problem | undefined {
-  let status: unknown = error.statusCode
-  const expose = error.expose
-  if (!isErrorStatus(status)) {
-    status = error.status
-    if (typeof expose !== 'boolean' || !isErrorStatus(status)) return undefined
-  }
-  const code = status as number
-  const message = error.message
-  const shown = expose === true || (expose !== false && code < 500)
+function fromStatusShaped (error: StatusShaped): Problem | undefined {
+  const status = ownStatus(error)
+  if (status === undefined) return undefined
   // Headers only from http-errors (its `expose` flag says so): a plain error's
   // `headers` are an HTTP client's upstream response headers (undici's
   // ResponseError), cookies and tokens included, not ours to forward.
-  const headers = typeof expose === 'boolean' ? error.headers : undefined
-  return plain(code,
-    shown && typeof message === 'string' && message !== '' ? message : undefined,
-    undefined,
+  const headers = typeof error.expose === 'boolean' ? error.headers : undefined
+  return plain(status, publicMessage(error, status), undefined,
     headers !== null && typeof headers === 'object' ? headers as ProblemHeaders : undefined)
+}
+
+interface StatusShaped { statusCode?: unknown, status?: unknown, expose?: unknown, message?: unknown, headers?: unknown }
+
+/** The status an error carries itself: `statusCode`, or http-errors' `status` (with its `expose` flag). */
+function ownStatus (error: StatusShaped): number | undefined {
+  if (isErrorStatus(error.statusCode)) return error.statusCode
+  return typeof error.expose === 'boolean' && isErrorStatus(error.status) ? error.status : undefined
+}
+
+/** The error's message where it is meant for the client: `expose: true`, or a 4xx that does not say `expose: false`. */
+function publicMessage (error: StatusShaped, status: number): string | undefined {
+  const message = error.message
+  const shown = error.expose === true || (error.expose !== false && status < 500)
+  return shown && typeof message === 'string' && message !== '' ? message : undefined
 }
 BUILTINS.add((error: unknown) => error !== null && typeof error === 'object', fromStatusShaped)
 
@@ -97,3 +103,41 @@ BUILTINS.add((error: unknown) => (error as { isBoom?: unknown } | null)?.isBoom 
     undefined,
     headers !== null && typeof headers === 'object' ? headers as ProblemHeaders : undefined)
 })
+
+/**
+ * Load shedding (docs/presets.md#rate-limiting-and-load-shedding). Built in,
+ * not a preset: the contract's built-in table lists them.
+ *
+ * @fastify/rate-limit needs no mapping of its own: it sets `Retry-After` and
+ * the `x-ratelimit-*` headers on the reply, then throws an `Error` with
+ * `statusCode` 429 (403 once a client is banned) whose message it wrote itself,
+ * which the status-shaped mapping above answers; headers set on the reply
+ * before an error stay on the problem response.
+ *
+ * @fastify/under-pressure sets status 503 and its `Retry-After` (its
+ * `retryAfter` option) on the reply, then fails the request with a
+ * `FST_UNDER_PRESSURE` error. The reply's `Retry-After` is kept: the problem
+ * sets none, so it does not overwrite the configured one.
+ */
+const UNDER_PRESSURE = Object.freeze(plain(503, 'The server is under too much load to answer; retry later'))
+BUILTINS.add('FST_UNDER_PRESSURE', () => UNDER_PRESSURE)
+
+const CIRCUIT_OPEN_DETAIL = 'The service is temporarily unavailable; retry later'
+
+/**
+ * A circuit breaker's error (or any error) carrying `retryAfter`, seconds or a
+ * `Date`: 503 with `Retry-After` (RFC 9110 §10.2.3), or 429 when the error says
+ * 429. An error with another status of its own is left to that status. The
+ * breaker's message names the failing dependency, so a 503 has a fixed detail;
+ * a 429's message is public as any 4xx message is. Added after the
+ * status-shaped mapping, so it is tried first (a later mapping wins within a rank).
+ */
+function retryLater (error: StatusShaped & { retryAfter?: unknown }): Problem | undefined {
+  const retryAfter = retryAfterValue(error.retryAfter)
+  if (retryAfter === undefined) return undefined
+  const status = ownStatus(error) ?? 503
+  if (status !== 503 && status !== 429) return undefined
+  const detail = status === 503 ? CIRCUIT_OPEN_DETAIL : publicMessage(error, status)
+  return plain(status, detail, undefined, { 'retry-after': retryAfter })
+}
+BUILTINS.add((error: unknown) => error !== null && typeof error === 'object' && (error as { retryAfter?: unknown }).retryAfter !== undefined, retryLater)

@@ -3,8 +3,6 @@ import fp from 'fastify-plugin'
 import { normalizeOptions, type ProblemDetailsOptions } from './options.js'
 import { ProblemRegistry } from './registry.js'
 import { presetLayer } from './presets/index.js'
-// Adds the load-shedding built-ins (under-pressure, Retry-After) to BUILTINS.
-import './load-shedding.js'
 import { buildErrorHandler } from './error-handler.js'
 import { buildNotFoundHandler } from './not-found.js'
 import { decorateReply, REPLY_DECORATORS } from './decorators.js'

@@ -141,6 +141,7 @@ t.test('an error carrying retryAfter is a 503 with Retry-After, without a preset
   app.get('/with-429', async () => { throw Object.assign(new Error('Quota used up'), { statusCode: 429, retryAfter: 3600 }) })
   app.get('/with-404', async () => { throw Object.assign(new Error('No such thing'), { statusCode: 404, retryAfter: 3 }) })
   app.get('/negative', async () => { throw new CircuitOpenError(-1) })
+  app.get('/odd-status', async () => { throw Object.assign(new Error('breaker open'), { statusCode: 'open', retryAfter: 2 }) })
   t.teardown(() => app.close())
 
   const seconds = await app.inject('/seconds')
@@ -166,6 +167,10 @@ t.test('an error carrying retryAfter is a 503 with Retry-After, without a preset
   const missing = await app.inject('/with-404')
   t.equal(missing.statusCode, 404, 'another status of its own is kept')
   t.equal(missing.headers['retry-after'], undefined)
+
+  const odd = await app.inject('/odd-status')
+  t.equal(odd.statusCode, 503, 'a statusCode that is no error status is no status of its own')
+  t.equal(odd.headers['retry-after'], '2')
 
   const negative = await app.inject('/negative')
   t.equal(negative.statusCode, 500, 'an unusable retryAfter is an unexpected error')
