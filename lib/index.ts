@@ -1,51 +1,83 @@
-import type { ProblemError, ProblemInit } from './problem.js'
-import type { StatusExtensions } from './classes.js'
-import type { ProblemRegistry } from './registry.js'
-import { problemDetails } from './plugin.js'
+/**
+ * The public API: every name here is documented in docs/api.md, and
+ * test/exports.test.ts lists them, so nothing joins or leaves by accident.
+ */
+import type { ProblemError, ProblemInit } from './model/problem.js'
+import type { StatusExtensions } from './model/classes.js'
+import type { ProblemRegistry } from './mapping/registry.js'
+import { problemDetails } from './fastify/plugin.js'
 
+// The plugin and its server-option helper.
 export default problemDetails
-export { problemDetails, RegistrationError } from './plugin.js'
-export { frameworkErrors } from './framework-errors.js'
+export { problemDetails }
+export { frameworkErrors } from './fastify/framework-errors.js'
+export type { ProblemDetailsOptions, LogLevel, PresetName, Locales, LocalizedText } from './fastify/options.js'
+
+// Startup errors.
+export { OptionError, RegistrationError } from './errors.js'
+
+// Problems: the base class, one class per status, validation, defined types.
 export {
   ProblemError,
-  ABOUT_BLANK,
-  type Problem,
   type ProblemInit,
   type ProblemOptions,
   type ProblemDocument,
   type ProblemHeaders,
   type Extensions,
   type RetryAfter
-} from './problem.js'
-export * from './classes.js'
-export { ValidationProblem, type ValidationErrorEntry } from './validation.js'
-export { ProblemRegistry, type Matcher, type Mapper, type MapperResult, type ErrorClass, type ErrorPredicate } from './registry.js'
-export { OptionError, type ProblemDetailsOptions, type LogLevel, type PresetName, type Locales, type LocalizedText } from './options.js'
-export { STATUS_TABLE, reasonPhrase, type StatusEntry } from './status.js'
-export { catalogue, findProblemType, type ProblemTypeEntry } from './catalogue.js'
-export { isProblemDetails, parseProblem, type ProblemDetailsLike, type ProblemHttpResponse, type ParseProblemOptions, type FetchResponseLike, type UndiciResponseLike, type InjectResponseLike } from './client.js'
-export { matchLanguage } from './locale.js'
+} from './model/problem.js'
+export {
+  BadRequest, Unauthorized, PaymentRequired, Forbidden, NotFound, MethodNotAllowed, NotAcceptable,
+  ProxyAuthenticationRequired, RequestTimeout, Conflict, Gone, LengthRequired, PreconditionFailed,
+  ContentTooLarge, PayloadTooLarge, URITooLong, UriTooLong, UnsupportedMediaType, RangeNotSatisfiable,
+  ExpectationFailed, ImATeapot, MisdirectedRequest, UnprocessableContent, UnprocessableEntity, Locked,
+  FailedDependency, TooEarly, UpgradeRequired, PreconditionRequired, TooManyRequests,
+  RequestHeaderFieldsTooLarge, UnavailableForLegalReasons, InternalServerError, NotImplemented, BadGateway,
+  ServiceUnavailable, GatewayTimeout, HTTPVersionNotSupported, HttpVersionNotSupported,
+  VariantAlsoNegotiates, InsufficientStorage, LoopDetected, BandwidthLimitExceeded, NotExtended,
+  NetworkAuthenticationRequired,
+  type StatusProblemClass,
+  type StatusExtensions
+} from './model/classes.js'
+export { ValidationProblem, type ValidationErrorEntry } from './model/validation.js'
 export {
   defineProblem,
   type ProblemDefinition,
   type DefinedProblem,
   type DefinedProblemClass,
-  type ProblemTypeClass,
   type DefinedProblemInit,
   type DefinedProblemSchema,
   type ExtensionMembers
-} from './define.js'
+} from './model/define.js'
+export type { ProblemTypeClass, ProblemTypeEntry } from './model/catalogue.js'
+
+// The registry (`fastify.problemDetails`), as a type: apps get theirs from the plugin.
+export type { ProblemRegistry, Matcher, Mapper, MapperResult, ErrorClass, ErrorPredicate } from './mapping/registry.js'
+
+// Schemas and OpenAPI.
 export {
   ProblemDetails,
   ValidationProblemDetails,
-  ValidationError,
   ProblemDetailsRef,
   ValidationProblemDetailsRef,
-  schemaRef,
-  PROBLEM_DETAILS_ID,
-  VALIDATION_PROBLEM_DETAILS_ID
-} from './schemas.js'
-export { problemResponses, refResolver, PROBLEM_MEDIA_TYPE, type ProblemResponse, type ProblemResponseKey } from './openapi.js'
+  schemaRef
+} from './model/schemas.js'
+export { problemResponses, refResolver, type ProblemResponse, type ProblemResponseKey } from './model/responses.js'
+
+// Localization helper for validators' own messages (docs/localization.md).
+export { matchLanguage } from './response/locale.js'
+
+// The client side, also at 'fastify-problem-details/client'.
+export {
+  isProblemDetails,
+  parseProblem,
+  type ProblemDetailsLike,
+  type ProblemHttpResponse,
+  type ParseProblemOptions,
+  type FetchResponseLike,
+  type UndiciResponseLike,
+  type InjectResponseLike
+} from './client/index.js'
 
 /** A reply helper: `reply.notFound(detail?, extensions?)`. */
 export type ProblemHelper = (detail?: string, extensions?: StatusExtensions) => import('fastify').FastifyReply

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { Type } from '@sinclair/typebox'
 import { defineProblem, RegistrationError } from '../lib/index.js'
-import { describeType, exampleOf, prefersJson } from '../lib/catalogue-pages.js'
+import { describeType, exampleOf, prefersJson } from '../lib/fastify/catalogue-pages.js'
 import { build } from './helpers.js'
 
 // The catalogue is process-wide: every type in this file starts with "cat-"

@@ -2,11 +2,12 @@ import t from 'tap'
 import { STATUS_CODES } from 'node:http'
 import * as api from '../lib/index.js'
 import {
-  ProblemError, STATUS_TABLE, reasonPhrase, ValidationProblem,
+  ProblemError, ValidationProblem,
   NotFound, Conflict, BadRequest, Forbidden, TooManyRequests, ServiceUnavailable,
   PayloadTooLarge, ContentTooLarge, UnprocessableEntity, UnprocessableContent,
   UriTooLong, URITooLong, HttpVersionNotSupported, HTTPVersionNotSupported
 } from '../lib/index.js'
+import { STATUS_TABLE, reasonPhrase } from '../lib/model/status.js'
 import { build } from './helpers.js'
 
 const exported = api as unknown as Record<string, unknown>

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import sensible from '@fastify/sensible'
-import problemDetails, { ProblemError, NotFound, STATUS_TABLE, RegistrationError, type ProblemHelper } from '../lib/index.js'
+import problemDetails, { ProblemError, NotFound, RegistrationError, type ProblemHelper } from '../lib/index.js'
+import { STATUS_TABLE } from '../lib/model/status.js'
 
 async function app (t: Test): Promise<FastifyInstance> {
   const fastify = Fastify()

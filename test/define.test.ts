@@ -3,12 +3,12 @@ import Fastify from 'fastify'
 import { Type } from '@sinclair/typebox'
 import problemDetails, {
   defineProblem,
-  findProblemType,
   problemResponses,
   ProblemError,
   RegistrationError
 } from '../lib/index.js'
-import { defaultSchemaId } from '../lib/define.js'
+import { defaultSchemaId } from '../lib/model/define.js'
+import { findProblemType } from '../lib/model/catalogue.js'
 import { build } from './helpers.js'
 
 // The catalogue is process-wide: every type in this file starts with "define-".

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { request } from 'undici'
 import { build } from './helpers.js'
 import { NotFound } from '../lib/index.js'
-import { JSON_FORMAT, PROBLEM_JSON, PROBLEM_XML, negotiate, negotiateUncached, parseWeightedList, type Format } from '../lib/negotiate.js'
+import { JSON_FORMAT, PROBLEM_JSON, PROBLEM_XML, negotiate, negotiateUncached, parseWeightedList, type Format } from '../lib/response/negotiate.js'
 
 const PJ = PROBLEM_JSON
 const J = JSON_FORMAT

@@ -1,7 +1,7 @@
 import t from 'tap'
 import Fastify from 'fastify'
 import problemDetails, { OptionError } from '../lib/index.js'
-import { normalizeOptions } from '../lib/options.js'
+import { normalizeOptions } from '../lib/fastify/options.js'
 
 /** Registers the plugin with `options` and gives back the registration error, if any. */
 async function register (options: unknown): Promise<unknown> {

@@ -3,9 +3,10 @@ import type { FastifyRequest } from 'fastify'
 import Fastify, { errorCodes } from 'fastify'
 import createError, { FastifyError } from '@fastify/error'
 import httpErrors from 'http-errors'
-import problemDetails, { ProblemRegistry, ProblemError, NotFound, ValidationProblem, type Matcher, type Mapper } from '../lib/index.js'
-import { BUILTINS } from '../lib/builtins.js'
-import { normalizeOptions } from '../lib/options.js'
+import problemDetails, { ProblemError, NotFound, ValidationProblem, type Matcher, type Mapper } from '../lib/index.js'
+import { BUILTINS } from '../lib/mapping/builtins.js'
+import { ProblemRegistry } from '../lib/mapping/registry.js'
+import { normalizeOptions } from '../lib/fastify/options.js'
 
 const settings = normalizeOptions({})
 const request = {} as FastifyRequest

@@ -2,7 +2,7 @@
 import t, { type Test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import problemDetails, { ProblemError, NotFound, type ProblemDetailsOptions } from '../lib/index.js'
-import { validationEntries } from '../lib/validation.js'
+import { validationEntries } from '../lib/model/validation.js'
 
 async function app (t: Test, options: ProblemDetailsOptions = {}): Promise<FastifyInstance> {
   const fastify = Fastify()

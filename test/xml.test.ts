@@ -3,8 +3,8 @@ import fc from 'fast-check'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { build } from './helpers.js'
 import { ProblemError } from '../lib/index.js'
-import { serializeXml, isXmlName, escapeXml } from '../lib/xml.js'
-import type { Rendering } from '../lib/serialize.js'
+import { serializeXml, isXmlName, escapeXml } from '../lib/response/xml.js'
+import type { Rendering } from '../lib/response/serialize.js'
 
 const ACCEPT_XML = { accept: 'application/problem+xml' }
 const STANDARD = ['type', 'title', 'detail', 'status', 'instance']

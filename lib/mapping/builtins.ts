@@ -1,0 +1,138 @@
+import type { FastifyRequest } from 'fastify'
+import { ProblemError, plainProblem as plain, retryAfterValue, type Problem, type ProblemHeaders } from '../model/problem.js'
+import { ProblemRegistry, type MappingSettings } from './registry.js'
+import { isErrorStatus, reasonPhrase } from '../model/status.js'
+import { ValidationProblem, validationEntries } from '../model/validation.js'
+
+/**
+ * The built-in mappings (docs/registry.md#built-in-mappings): Fastify's own errors, problems,
+ * http-errors and Boom shaped errors. They are the outermost layer of every
+ * registry chain, so any user mapping of the same rank overrides them, and a
+ * user's catch-all on `Error` ranks below them.
+ */
+export const BUILTINS = new ProblemRegistry(null, undefined as unknown as MappingSettings)
+
+// Problems are answered as they are.
+BUILTINS.add(ProblemError, (error: ProblemError) => error)
+
+// A ValidationProblem takes the app's validationStatus (400 or 422).
+BUILTINS.add(ValidationProblem, (error: ValidationProblem, _request: FastifyRequest, settings: MappingSettings) => {
+  const status = settings.validationStatus
+  if (error.status === status) return error
+  return { status, type: error.type, title: reasonPhrase(status), detail: error.detail, instance: error.instance, extensions: error.extensions, headers: error.headers }
+})
+
+// Fastify's schema validation: one errors[] entry per Ajv error (RFC 9457 §3 example).
+BUILTINS.add('FST_ERR_VALIDATION', (error: { message?: unknown, validation?: unknown, validationContext?: unknown }, _request: FastifyRequest, settings: MappingSettings) => {
+  const status = settings.validationStatus
+  return plain(status, typeof error.message === 'string' ? error.message : 'The request is not valid', {
+    errors: validationEntries(error.validation, error.validationContext)
+  })
+})
+
+/** Fixed details for the body errors: Fastify's messages may quote the client's bytes. */
+const MALFORMED_JSON = 'The request body is not valid JSON'
+const bodyErrors: Array<[string, number, string | undefined]> = [
+  ['FST_ERR_CTP_INVALID_JSON_BODY', 400, MALFORMED_JSON],
+  ['FST_ERR_CTP_EMPTY_JSON_BODY', 400, "The request body is empty, but its content type is 'application/json'"],
+  ['FST_ERR_CTP_INVALID_CONTENT_LENGTH', 400, 'The Content-Length header does not match the length of the body'],
+  ['FST_ERR_CTP_BODY_TOO_LARGE', 413, 'The request body is larger than this endpoint accepts'],
+  ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 415, 'The media type of the request body is not supported by this endpoint'],
+  ['FST_ERR_BAD_URL', 400, 'The request URL is not valid'],
+  ['FST_ERR_MAX_PARAM_LENGTH', 414, 'A path parameter is longer than the server accepts'],
+  ['FST_ERR_ASYNC_CONSTRAINT', 500, undefined]
+]
+for (const [code, status, detail] of bodyErrors) {
+  const problem = Object.freeze(plain(status, detail))
+  BUILTINS.add(code, () => problem)
+}
+
+// Fastify's JSON parser throws the SyntaxError of JSON.parse with statusCode 400.
+const malformed = Object.freeze(plain(400, MALFORMED_JSON))
+BUILTINS.add(SyntaxError, (error: SyntaxError & { statusCode?: unknown }) => error.statusCode === 400 ? malformed : undefined)
+
+/**
+ * Errors that carry their own status: Fastify's errors and plain errors with a
+ * `statusCode`, and http-errors / @fastify/sensible `HttpError`s (`status`,
+ * `expose`, `headers`). `status` alone is trusted only with http-errors' `expose`
+ * flag: an HTTP client's error (axios) carries the upstream's status there.
+ * The message is sent only where it is meant for the client: `expose: true`, or
+ * a 4xx that does not say `expose: false`.
+ */
+function fromStatusShaped (error: StatusShaped): Problem | undefined {
+  const status = ownStatus(error)
+  if (status === undefined) return undefined
+  // Headers only from http-errors (its `expose` flag says so): a plain error's
+  // `headers` are an HTTP client's upstream response headers (undici's
+  // ResponseError), cookies and tokens included, not ours to forward.
+  const headers = typeof error.expose === 'boolean' ? error.headers : undefined
+  return plain(status, publicMessage(error, status), undefined,
+    headers !== null && typeof headers === 'object' ? headers as ProblemHeaders : undefined)
+}
+
+interface StatusShaped { statusCode?: unknown, status?: unknown, expose?: unknown, message?: unknown, headers?: unknown }
+
+/** The status an error carries itself: `statusCode`, or http-errors' `status` (with its `expose` flag). */
+function ownStatus (error: StatusShaped): number | undefined {
+  if (isErrorStatus(error.statusCode)) return error.statusCode
+  return typeof error.expose === 'boolean' && isErrorStatus(error.status) ? error.status : undefined
+}
+
+/** The error's message where it is meant for the client: `expose: true`, or a 4xx that does not say `expose: false`. */
+function publicMessage (error: StatusShaped, status: number): string | undefined {
+  const message = error.message
+  const shown = error.expose === true || (error.expose !== false && status < 500)
+  return shown && typeof message === 'string' && message !== '' ? message : undefined
+}
+BUILTINS.add((error: unknown) => error !== null && typeof error === 'object', fromStatusShaped)
+
+/** Boom: `isBoom`, `output.statusCode`, `output.headers`; 4xx payload messages are public. */
+BUILTINS.add((error: unknown) => (error as { isBoom?: unknown } | null)?.isBoom === true, (error: { output?: { statusCode?: unknown, headers?: unknown, payload?: { message?: unknown } } }) => {
+  const output = error.output
+  if (output === null || typeof output !== 'object' || !isErrorStatus(output.statusCode)) return undefined
+  const status = output.statusCode
+  const message = output.payload?.message
+  const headers = output.headers
+  return plain(status,
+    status < 500 && typeof message === 'string' && message !== '' ? message : undefined,
+    undefined,
+    headers !== null && typeof headers === 'object' ? headers as ProblemHeaders : undefined)
+})
+
+/**
+ * Load shedding (docs/presets.md#rate-limiting-and-load-shedding). Built in,
+ * not a preset: the contract's built-in table lists them.
+ *
+ * @fastify/rate-limit needs no mapping of its own: it sets `Retry-After` and
+ * the `x-ratelimit-*` headers on the reply, then throws an `Error` with
+ * `statusCode` 429 (403 once a client is banned) whose message it wrote itself,
+ * which the status-shaped mapping above answers; headers set on the reply
+ * before an error stay on the problem response.
+ *
+ * @fastify/under-pressure sets status 503 and its `Retry-After` (its
+ * `retryAfter` option) on the reply, then fails the request with a
+ * `FST_UNDER_PRESSURE` error. The reply's `Retry-After` is kept: the problem
+ * sets none, so it does not overwrite the configured one.
+ */
+const UNDER_PRESSURE = Object.freeze(plain(503, 'The server is under too much load to answer; retry later'))
+BUILTINS.add('FST_UNDER_PRESSURE', () => UNDER_PRESSURE)
+
+const CIRCUIT_OPEN_DETAIL = 'The service is temporarily unavailable; retry later'
+
+/**
+ * A circuit breaker's error (or any error) carrying `retryAfter`, seconds or a
+ * `Date`: 503 with `Retry-After` (RFC 9110 §10.2.3), or 429 when the error says
+ * 429. An error with another status of its own is left to that status. The
+ * breaker's message names the failing dependency, so a 503 has a fixed detail;
+ * a 429's message is public as any 4xx message is. Added after the
+ * status-shaped mapping, so it is tried first (a later mapping wins within a rank).
+ */
+function retryLater (error: StatusShaped & { retryAfter?: unknown }): Problem | undefined {
+  const retryAfter = retryAfterValue(error.retryAfter)
+  if (retryAfter === undefined) return undefined
+  const status = ownStatus(error) ?? 503
+  if (status !== 503 && status !== 429) return undefined
+  const detail = status === 503 ? CIRCUIT_OPEN_DETAIL : publicMessage(error, status)
+  return plain(status, detail, undefined, { 'retry-after': retryAfter })
+}
+BUILTINS.add((error: unknown) => error !== null && typeof error === 'object' && (error as { retryAfter?: unknown }).retryAfter !== undefined, retryLater)

@@ -1,0 +1,58 @@
+import type { FastifyRequest } from 'fastify'
+import type { Rendering } from './serialize.js'
+import { pathOf } from './url.js'
+import { describe } from '../mapping/unexpected.js'
+import { isLoggedWithError } from '../mapping/log-marks.js'
+
+/** A pino level name, or `'silent'` to not log. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+/**
+ * One log line per problem, through the request's logger (so it carries the
+ * request id): 5xx at `error` with the error and its stack, 429 at `warn`,
+ * other 4xx at `info`, as configured by `logLevels`.
+ */
+export function logProblem (request: FastifyRequest, rendering: Rendering, error: unknown, logLevels: readonly LogLevel[], failure?: unknown): void {
+  const status = rendering.status
+  const level = logLevels[status - 400]
+  if (level === 'silent') return
+  const log = request.log
+  const method = request.method
+  const path = pathOf(request.url)
+  try {
+    if (failure !== undefined) {
+      log[level]({ err: error, mapperError: describeFailure(failure), status, type: rendering.type, method, path }, rendering.title)
+    } else if (error !== undefined && (status >= 500 || isLoggedWithError(error))) {
+      log[level]({ err: error, status, type: rendering.type, method, path }, rendering.title)
+    } else {
+      log[level]({ status, type: rendering.type, method, path, detail: rendering.detail }, rendering.title)
+    }
+  } catch {
+    // The error defeated the log serializer (a throwing getter, a hostile Proxy):
+    // log what is known without it.
+    log[level]({ status, type: rendering.type, method, path, err: 'unserializable error' }, rendering.title)
+  }
+}
+
+/** A failing mapper's error as plain data; rare path, so no serializer setup is needed. */
+function describeFailure (failure: unknown): unknown {
+  try {
+    return describe(failure)
+  } catch {
+    return 'unserializable error'
+  }
+}
+
+/**
+ * Logs a failure inside the plugin (a mapper or the `instance` option threw)
+ * with what was thrown. That is user code's value: when it defeats pino's
+ * serializer (a throwing getter, a revoked Proxy), the line is written without
+ * it, so logging can never turn an answered error into a crash of the handler.
+ */
+export function logFailure (request: FastifyRequest, level: 'warn' | 'error', err: unknown, message: string): void {
+  try {
+    request.log[level]({ err }, message)
+  } catch {
+    request.log[level]({ err: 'unserializable error' }, message)
+  }
+}

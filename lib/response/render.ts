@@ -1,0 +1,184 @@
+import type { FastifyRequest } from 'fastify'
+import { GENERIC_500, type Problem, type ProblemHeaders } from '../model/problem.js'
+import { ABOUT_BLANK, resolveTypeAgainst } from '../model/type-uri.js'
+import { isErrorStatus } from '../model/status.js'
+import { CONTENT_TYPES, PROBLEM_XML, negotiate } from './negotiate.js'
+import { serializeJson, type Rendering } from './serialize.js'
+import { serializeXml } from './xml.js'
+import { logFailure, type LogLevel } from './log.js'
+import type { Localizer } from './locale.js'
+import { pathOf } from './url.js'
+
+/** What the response layer needs of an app's options (precomputed at registration). */
+export interface ResponseSettings {
+  readonly typeBase: string | undefined
+  readonly requestIdMember: string | false
+  readonly instance: 'path' | false | ((request: FastifyRequest) => string | undefined)
+  /** `locales` compiled for the response path; `undefined` when there are none. */
+  readonly localizer: Localizer | undefined
+  readonly compat: false | 'fastify'
+  /** Log level by `status - 400`. */
+  readonly logLevels: readonly LogLevel[]
+  /** Resolved `type` URIs by the `type` a problem carries. */
+  readonly typeCache: Map<string, string>
+}
+
+/** A problem response, decided: what the write step puts on the reply. */
+export interface Rendered {
+  readonly status: number
+  readonly contentType: string
+  readonly body: string
+  /** The problem's own headers that are valid to send, lower-case names. */
+  readonly headers: ReadonlyArray<readonly [string, string]> | undefined
+  /** `Content-Language`, when the problem has translations (and so `Vary: Accept-Language`). */
+  readonly language: string | undefined
+  /** The problem as the log line reports it: untranslated. */
+  readonly rendering: Rendering
+}
+
+// RFC 9110 §5.1 token, and §5.5 field values without CR, LF or NUL; non-ASCII
+// is refused too, since Node would reject or mangle it.
+const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const headerValue = /^[\t\x20-\x7e]*$/
+/** Headers this plugin owns on a problem response. */
+const OWN_HEADERS = new Set(['content-type', 'content-length', 'content-language', 'transfer-encoding', 'vary'])
+
+/**
+ * A relative `type` resolved against the app's `typeBase` (RFC 3986 §5), cached:
+ * the set of types an app answers with is small.
+ */
+export function resolveType (type: string, settings: ResponseSettings): string {
+  const base = settings.typeBase
+  if (type === ABOUT_BLANK || base === undefined) return type
+  let resolved = settings.typeCache.get(type)
+  if (resolved === undefined) {
+    try {
+      resolved = resolveTypeAgainst(type, base)
+    } catch {
+      // Not a URI reference at all (`//[`): sent as given, rather than turning
+      // the whole problem (a 409, say) into the last-resort 500.
+      resolved = type
+    }
+    if (settings.typeCache.size < 10000) settings.typeCache.set(type, resolved)
+  }
+  return resolved
+}
+
+function instanceFor (request: FastifyRequest, settings: ResponseSettings): string | undefined {
+  const option = settings.instance
+  if (option === 'path') return pathOf(request.url)
+  if (option === false) return undefined
+  try {
+    const value = option(request)
+    return typeof value === 'string' ? value : undefined
+  } catch (err) {
+    logFailure(request, 'warn', err, 'fastify-problem-details: the instance option threw; instance left out')
+    return undefined
+  }
+}
+
+/** The problem's own headers that can be sent; a name or value that could inject or break the response is dropped. */
+function validHeaders (headers: ProblemHeaders): Array<readonly [string, string]> | undefined {
+  let names: string[]
+  try {
+    names = Object.keys(headers)
+  } catch {
+    return undefined
+  }
+  let out: Array<readonly [string, string]> | undefined
+  for (const name of names) {
+    let value: unknown
+    try {
+      value = headers[name]
+    } catch {
+      continue
+    }
+    if (typeof value === 'number' && Number.isFinite(value)) value = String(value)
+    if (typeof value !== 'string' || !headerName.test(name) || !headerValue.test(value)) continue
+    const lower = name.toLowerCase()
+    if (OWN_HEADERS.has(lower)) continue
+    (out ??= []).push([lower, value])
+  }
+  return out
+}
+
+/**
+ * `code` for compat mode: the problem's own `code` extension member (which
+ * compat mode would otherwise drop as a Fastify member), else the thrown
+ * error's `code`, only for problems a client may see the code of.
+ */
+function codeOf (problem: Problem, error: unknown): string | undefined {
+  try {
+    const own = problem.extensions?.code
+    if (typeof own === 'string') return own
+    if (typeof own === 'number' && Number.isFinite(own)) return String(own)
+    if (problem.status >= 500 || error === null || typeof error !== 'object') return undefined
+    const code = (error as { code?: unknown }).code
+    return typeof code === 'string' ? code : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Decides a problem response: status, body, media type, headers and language,
+ * for this request and this app's settings. Changes nothing on the reply; the
+ * one place that decides what a problem response is. `error` is what was
+ * thrown, if anything. Throws when the problem cannot be rendered (a status
+ * that is not an error status, a getter that throws): the caller then sends
+ * the last resort.
+ */
+export function renderProblem (problem: Problem, request: FastifyRequest, settings: ResponseSettings, error?: unknown): Rendered {
+  // Read once: a mapper may hand back a Proxy or a getter-laden object, and an
+  // unreadable or non-error status must not be sent as a success.
+  const status = problem.status
+  if (!isErrorStatus(status)) throw new RangeError('fastify-problem-details: a problem status must be an integer 400–599')
+  const format = negotiate(request.headers.accept)
+  const compat = settings.compat === 'fastify'
+  const rendering: Rendering = {
+    status,
+    type: resolveType(problem.type, settings),
+    title: problem.title,
+    detail: problem.detail,
+    instance: problem.instance ?? instanceFor(request, settings),
+    extensions: problem.extensions,
+    requestIdMember: settings.requestIdMember,
+    requestId: request.id,
+    code: compat ? codeOf(problem, error) : undefined,
+    compat
+  }
+  // RFC 9457 §3.1.3: the title (and a detail with a template) in the client's language.
+  const translated = settings.localizer?.localize(rendering, problem.type, request.headers['accept-language'])
+  let sent = rendering
+  if (translated !== undefined && (translated.title !== rendering.title || translated.detail !== rendering.detail)) {
+    sent = Object.assign({}, rendering)
+    sent.title = translated.title
+    sent.detail = translated.detail
+  }
+  const headers = problem.headers
+  return {
+    status,
+    contentType: CONTENT_TYPES[format],
+    body: format === PROBLEM_XML ? serializeXml(sent) : serializeJson(sent),
+    headers: headers === undefined ? undefined : validHeaders(headers),
+    language: translated?.language,
+    rendering
+  }
+}
+
+/** The body sent when building the problem itself failed: the generic 500, with no moving parts. */
+export const LAST_RESORT_BODY: string = serializeJson({
+  status: GENERIC_500.status,
+  type: GENERIC_500.type,
+  title: GENERIC_500.title,
+  detail: undefined,
+  instance: undefined,
+  extensions: undefined,
+  requestIdMember: false,
+  requestId: '',
+  code: undefined,
+  compat: false
+})
+
+/** The media type of the last resort: JSON, whatever was negotiated. */
+export const LAST_RESORT_TYPE: string = CONTENT_TYPES[0]

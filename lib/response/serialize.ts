@@ -1,0 +1,137 @@
+import { ABOUT_BLANK, type Extensions } from '../model/problem.js'
+import { RESERVED_MEMBERS } from '../model/members.js'
+import { reasonPhrase } from '../model/status.js'
+
+/** What one response renders: the problem as this request sees it. */
+export interface Rendering {
+  status: number
+  /** resolved against typeBase */
+  type: string
+  /** possibly localized */
+  title: string
+  detail: string | undefined
+  instance: string | undefined
+  extensions: Extensions | undefined
+  /** name of the request-id member, or false */
+  requestIdMember: string | false
+  requestId: string
+  /** Fastify's error code, emitted in `compat: 'fastify'` mode */
+  code: string | undefined
+  compat: boolean
+}
+
+/** Fastify's default members, emitted in compat mode and so never extension members. */
+const COMPAT_MEMBERS: ReadonlySet<string> = new Set(['statusCode', 'error', 'message', 'code'])
+
+// What JSON must escape in a string (RFC 8259 §7), and surrogates, which
+// JSON.stringify escapes when they are lone (ES2019 well-formed stringify).
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/
+
+/**
+ * A string as a JSON string, exactly as `JSON.stringify` writes it. Titles,
+ * paths and request ids almost never need escaping, and checking that is
+ * several times cheaper than calling `JSON.stringify` (docs/benchmarks.md).
+ */
+function quote (s: string): string {
+  if (typeof s !== 'string') return JSON.stringify(s)
+  if (s.length < 64) {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i)
+      if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s)
+    }
+    return '"' + s + '"'
+  }
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"'
+}
+
+function bigintAsString (_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value
+}
+
+/**
+ * One member value as JSON, or `undefined` when it cannot be serialized
+ * (cycles, throwing getters or `toJSON`, functions). A BigInt is written as a
+ * decimal string: JSON has no integer type that holds it.
+ */
+export function memberJson (value: unknown): string | undefined {
+  // A string member (the common case) takes the cheap path; anything else is
+  // JSON.stringify's: a hand-written walker for small plain objects measured
+  // only ~20% faster than it, not worth a second serializer (docs/benchmarks.md).
+  if (typeof value === 'string') return quote(value)
+  try {
+    return JSON.stringify(value) as string | undefined
+  } catch {
+    try {
+      return JSON.stringify(value, bigintAsString) as string | undefined
+    } catch {
+      return undefined
+    }
+  }
+}
+
+/**
+ * Names of the extension members that may be emitted, in order: own enumerable
+ * keys that are not standard members (RFC 9457 §3.1), the request-id member,
+ * compat members or prototype-polluting names.
+ */
+export function extensionKeys (extensions: Extensions, rendering: Rendering): string[] {
+  let keys: string[]
+  try {
+    keys = Object.keys(extensions)
+  } catch {
+    return []
+  }
+  const out: string[] = []
+  for (const key of keys) {
+    if (RESERVED_MEMBERS.has(key) || key === rendering.requestIdMember || (rendering.compat && COMPAT_MEMBERS.has(key))) continue
+    out.push(key)
+  }
+  return out
+}
+
+/**
+ * Fastify's `message` in compat mode: the detail, else the title, as Fastify
+ * and @fastify/sensible send the reason phrase when there is no message.
+ * (`error` is the status phrase, `statusCode` the status.)
+ */
+export function compatMessage (r: Rendering): string {
+  return r.detail ?? r.title
+}
+
+/**
+ * `{"type":"about:blank","title":…,"status":…` by `status - 400`: most problems
+ * are plain status problems (RFC 9457 §4.2.1), whose first three members are
+ * fixed by the status, so they are written once, at startup.
+ */
+const PLAIN_START: readonly string[] = Array.from({ length: 200 }, (_, i) =>
+  '{"type":"about:blank","title":' + JSON.stringify(reasonPhrase(400 + i)) + ',"status":' + (400 + i))
+
+/** The problem as `application/problem+json` (RFC 9457 §3): standard members first. */
+export function serializeJson (r: Rendering): string {
+  const status = r.status
+  let out = r.type === ABOUT_BLANK && r.title === reasonPhrase(status) && PLAIN_START[status - 400] !== undefined
+    ? PLAIN_START[status - 400]
+    : '{"type":' + quote(r.type) + ',"title":' + quote(r.title) + ',"status":' + status
+  if (r.detail !== undefined) out += ',"detail":' + quote(r.detail)
+  if (r.instance !== undefined) out += ',"instance":' + quote(r.instance)
+  if (r.requestIdMember !== false) out += ',' + quote(r.requestIdMember) + ':' + quote(r.requestId)
+  if (r.compat) {
+    out += ',"statusCode":' + r.status + ',"error":' + quote(reasonPhrase(r.status)) + ',"message":' + quote(compatMessage(r))
+    if (r.code !== undefined) out += ',"code":' + quote(r.code)
+  }
+  const extensions = r.extensions
+  if (extensions !== undefined) {
+    for (const key of extensionKeys(extensions, r)) {
+      let value: unknown
+      try {
+        value = extensions[key]
+      } catch {
+        continue
+      }
+      const json = memberJson(value)
+      if (json !== undefined) out += ',' + quote(key) + ':' + json
+    }
+  }
+  return out + '}'
+}
