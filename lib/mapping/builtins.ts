@@ -3,6 +3,7 @@ import { ProblemError, plainProblem as plain, retryAfterValue, type Problem, typ
 import { ProblemRegistry, type MappingSettings } from './registry.js'
 import { isErrorStatus, reasonPhrase } from '../model/status.js'
 import { ValidationProblem, validationEntries } from '../model/validation.js'
+import { ownStatus, publicMessage, type StatusShaped } from './error-status.js'
 
 /**
  * The built-in mappings (docs/registry.md#built-in-mappings): Fastify's own errors, problems,
@@ -70,20 +71,6 @@ function fromStatusShaped (error: StatusShaped): Problem | undefined {
     headers !== null && typeof headers === 'object' ? headers as ProblemHeaders : undefined)
 }
 
-interface StatusShaped { statusCode?: unknown, status?: unknown, expose?: unknown, message?: unknown, headers?: unknown }
-
-/** The status an error carries itself: `statusCode`, or http-errors' `status` (with its `expose` flag). */
-function ownStatus (error: StatusShaped): number | undefined {
-  if (isErrorStatus(error.statusCode)) return error.statusCode
-  return typeof error.expose === 'boolean' && isErrorStatus(error.status) ? error.status : undefined
-}
-
-/** The error's message where it is meant for the client: `expose: true`, or a 4xx that does not say `expose: false`. */
-function publicMessage (error: StatusShaped, status: number): string | undefined {
-  const message = error.message
-  const shown = error.expose === true || (error.expose !== false && status < 500)
-  return shown && typeof message === 'string' && message !== '' ? message : undefined
-}
 BUILTINS.add((error: unknown) => error !== null && typeof error === 'object', fromStatusShaped)
 
 /** Boom: `isBoom`, `output.statusCode`, `output.headers`; 4xx payload messages are public. */

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { ProblemRegistry } from '../registry.js'
 import { fixedProblem, type Problem } from '../../model/problem.js'
-import { isErrorStatus } from '../../model/status.js'
+import { ownStatus } from '../error-status.js'
 
 /**
  * The `network` preset (docs/presets.md#network): failed upstream calls made
@@ -67,9 +67,7 @@ const MAX_CAUSE_DEPTH = 4
  * An error with an HTTP status of its own is left to the mapping of that status.
  */
 function wrappedFailure (error: object): Problem | undefined {
-  // The same rule as the status-shaped built-in: `status` counts with http-errors' `expose` only.
-  const own = error as { statusCode?: unknown, status?: unknown, expose?: unknown }
-  if (isErrorStatus(own.statusCode) || (typeof own.expose === 'boolean' && isErrorStatus(own.status))) return undefined
+  if (ownStatus(error) !== undefined) return undefined
   let current: unknown = error
   for (let depth = 0; depth <= MAX_CAUSE_DEPTH; depth++) {
     if (current === null || typeof current !== 'object') return undefined
