@@ -103,3 +103,16 @@ t.test('under node:test, through the package subpath fastify-problem-details/tes
   t.match(run.stdout, /pass 2/)
   t.match(run.stdout, /fail 1/)
 })
+
+t.test('under vitest, through the package subpath', async (t) => {
+  t.ok(existsSync(dist), 'dist/ is built (npm run build)')
+  const vitest = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url))
+  const root = fileURLToPath(new URL('./fixtures', import.meta.url))
+  const run = spawnSync(process.execPath, [vitest, 'run', '--root', root, '--reporter', 'verbose', '--color=false', 'vitest-kit'], {
+    encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', CI: '1', NO_COLOR: '1' }
+  })
+  const out = run.stdout + run.stderr
+  t.equal(run.status, 1, 'the deliberate failure fails the run')
+  t.match(out, /AssertionError: assertProblem: member "detail" is 'No user 7', expected 'No user 8'/, 'the report names the member')
+  t.match(out, /1 failed \| 2 passed/)
+})
