@@ -205,13 +205,18 @@ t.test('the new options are validated like the others', async (t) => {
     [{ traceIdMember: 'a b' }, /traceIdMember/],
     [{ traceIdMember: '' }, /traceIdMember/],
     [{ traceIdMember: 'requestId' }, /nor the requestIdMember/],
-    [{ requestIdMember: 'traceId' }, /option "traceIdMember"/]
+    [{ requestIdMember: 'traceId', traceIdMember: 'traceId' }, /nor the requestIdMember/]
   ] as const) {
     const failed = await Fastify().register(problemDetails, options as never).then(() => undefined, (err: unknown) => err)
     t.ok(failed instanceof OptionError, JSON.stringify(options))
     t.match((failed as Error).message, pattern)
   }
   await Fastify().register(problemDetails, { requestIdMember: 'traceId', traceIdMember: 'trace_id' })
+  const renamed = Fastify()
+  await renamed.register(problemDetails, { requestIdMember: 'traceId' })
+  renamed.get('/', async (_req, reply) => reply.notFound())
+  await assertProblem(await renamed.inject({ url: '/', headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } }), { traceId: 'req-1' })
+  t.pass('a request-id member named traceId keeps its name; the default trace-id member steps aside')
   await Fastify().register(problemDetails, { traceIdMember: false, extend: undefined, onProblem: undefined })
   t.pass('valid combinations register')
 })

@@ -273,3 +273,11 @@ t.test('without @opentelemetry/api installed, traceparent still works', async (t
   t.equal(run.stderr, '')
   t.same(JSON.parse(run.stdout), { hidden: true, traceId: TRACE_ID, absent: true })
 })
+
+t.test('loading @opentelemetry/api: absent or unusable means none', async (t) => {
+  const { loadOpenTelemetry } = await import('../lib/response/trace.js')
+  t.equal(await loadOpenTelemetry('@opentelemetry/no-such-package'), undefined, 'not installed')
+  t.equal(await loadOpenTelemetry('node:os'), undefined, 'a module without the trace API')
+  const otel = await loadOpenTelemetry()
+  t.equal(otel?.errorCode, SpanStatusCode.ERROR, 'the real one')
+})

@@ -149,7 +149,9 @@ export function normalizeOptions (options: unknown, otel?: OpenTelemetry): Setti
     throw new OptionError('requestIdMember', 'false or a member name (a letter, then letters, digits or _; three or more; not a standard member)', requestIdMember)
   }
 
-  const traceIdMember = given(opts.traceIdMember, 'traceId')
+  // An app that named its request-id member `traceId` (before this option
+  // existed) keeps it: the default trace-id member then steps aside.
+  const traceIdMember = given(opts.traceIdMember, requestIdMember === 'traceId' ? false : 'traceId')
   if (traceIdMember !== false && (typeof traceIdMember !== 'string' || !MEMBER_NAME.test(traceIdMember) || STANDARD_MEMBERS.has(traceIdMember) || traceIdMember === requestIdMember)) {
     throw new OptionError('traceIdMember', 'false or a member name (a letter, then letters, digits or _; three or more; not a standard member nor the requestIdMember)', traceIdMember)
   }
