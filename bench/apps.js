@@ -5,8 +5,23 @@ import Fastify from 'fastify'
 import sensible from '@fastify/sensible'
 import problemDetails, { NotFound } from '../dist/index.js'
 
-/** Three kinds of server: ours, Fastify's default error handling, @fastify/sensible. */
-export const KINDS = ['problem', 'fastify', 'sensible']
+/**
+ * Kinds of server: ours, Fastify's default error handling, @fastify/sensible,
+ * and ours with the `extend` option, the `onProblem` option, and both set
+ * (docs/observability.md): `problem` is the same plugin with them unset.
+ */
+export const KINDS = ['problem', 'fastify', 'sensible', 'extend', 'onProblem', 'hooks']
+
+/** The hook options of the hook kinds: cheap bodies, so the figures are the plugin's cost of calling them. */
+const HOOK_OPTIONS = {
+  extend: { extend: () => ({ tenant: 'acme' }) },
+  onProblem: { onProblem: countProblem },
+  hooks: { extend: () => ({ tenant: 'acme' }), onProblem: countProblem }
+}
+let problemsSeen = 0
+function countProblem () { problemsSeen++ }
+/** How many problems onProblem saw (keeps the counter observable). */
+export function problemsCounted () { return problemsSeen }
 
 const DETAIL = 'User 1 does not exist'
 
@@ -131,6 +146,24 @@ export const ROUTES = [
     status: 409,
     check: problemCheck({ title: 'Out of stock', status: 409, detail: 'The item is out of stock', instance: '/registry-1/throw', sku: 'A-1' })
   },
+  ...['extend', 'onProblem', 'hooks'].flatMap((kind) => [
+    {
+      id: kind + '-reply-not-found',
+      kind,
+      label: `${kind} set: reply.notFound()`,
+      path: '/reply-not-found',
+      status: 404,
+      check: problemCheck({ title: 'Not Found', status: 404, detail: DETAIL, instance: '/reply-not-found', tenant: kind === 'onProblem' ? undefined : 'acme' })
+    },
+    {
+      id: kind + '-throw-error',
+      kind,
+      label: `${kind} set: throw new Error() (500)`,
+      path: '/throw-error',
+      status: 500,
+      check: problemCheck({ title: 'Internal Server Error', status: 500, detail: undefined, instance: '/throw-error', tenant: kind === 'onProblem' ? undefined : 'acme' })
+    }
+  ]),
   {
     id: 'fastify-404',
     kind: 'fastify',
@@ -199,8 +232,8 @@ function baseline (app) {
 export async function buildApp (kind, logger = 'off') {
   const app = Fastify({ logger: logger === 'info' ? { level: 'info', file: '/dev/null' } : false })
   baseline(app)
-  if (kind === 'problem') {
-    await app.register(problemDetails)
+  if (kind === 'problem' || HOOK_OPTIONS[kind] !== undefined) {
+    await app.register(problemDetails, HOOK_OPTIONS[kind] ?? {})
     app.get('/reply-not-found', async (request, reply) => reply.notFound(DETAIL))
     app.get('/throw-not-found', async () => { throw new NotFound(DETAIL) })
     app.get('/throw-error', async () => { throw new Error('boom') })

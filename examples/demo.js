@@ -10,12 +10,25 @@ const host = process.env.HOST ?? '127.0.0.1'
 
 // allErrors: every schema violation becomes its own errors[] entry.
 const app = Fastify({ logger: true, frameworkErrors, ajv: { customOptions: { allErrors: true } } })
+// Problems answered, by status and type, for /metrics (onProblem below).
+const problemCounts = new Map()
+
 // typeDocs serves the catalogue of problem types under the typeBase path;
 // defaultResponses documents 400 and 500 problems on every route.
 await app.register(problemDetails, {
   typeBase: `http://${host}:${port}/problems/`,
   typeDocs: true,
-  openapi: { defaultResponses: true }
+  openapi: { defaultResponses: true },
+  // A member on every problem: when it happened.
+  extend: () => ({ timestamp: new Date().toISOString() }),
+  // Once per problem, after the response is decided: count it. A report to
+  // Sentry would go here too; whatever this throws never reaches the client.
+  onProblem: (problem) => {
+    const key = `status="${problem.status}",type="${problem.type}"`
+    problemCounts.set(key, (problemCounts.get(key) ?? 0) + 1)
+  }
+  // traceIdMember (default 'traceId'): the trace id of the active OpenTelemetry
+  // span, else of a valid traceparent header the client sent.
 })
 // The OpenAPI document at /docs/json, Swagger UI at /docs.
 await registerOpenApi(app)
@@ -89,6 +102,13 @@ app.post('/payments', async () => {
   throw new PaymentGatewayError('The card was declined')
 })
 
+// The counts in the Prometheus text format.
+app.get('/metrics', async (_request, reply) => {
+  let out = '# TYPE problems_total counter\n'
+  for (const [labels, count] of problemCounts) out += `problems_total{${labels}} ${count}\n`
+  return reply.type('text/plain; version=0.0.4').send(out)
+})
+
 await app.listen({ port, host })
 
 const base = `http://${host}:${port}`
@@ -103,5 +123,7 @@ Try:
   curl -i -X POST ${base}/payments
   curl -i ${base}/nowhere?token=secret
   curl -i ${base}/users/42 -H 'accept: application/problem+xml'
+  curl -i ${base}/users/42 -H 'traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+  curl -i ${base}/metrics
   open ${base}/docs (Swagger UI) and ${base}/problems/ (the problem-type catalogue)
 `)

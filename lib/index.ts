@@ -11,7 +11,8 @@ import { problemDetails } from './fastify/plugin.js'
 export default problemDetails
 export { problemDetails }
 export { frameworkErrors } from './fastify/framework-errors.js'
-export type { ProblemDetailsOptions, LogLevel, PresetName, Locales, LocalizedText } from './fastify/options.js'
+export type { ProblemDetailsOptions, LogLevel, PresetName, Locales, LocalizedText, ProblemObserver } from './fastify/options.js'
+export type { ExtendHook } from './response/extend.js'
 
 // Startup errors.
 export { OptionError, RegistrationError } from './errors.js'

@@ -59,6 +59,9 @@ function rendering (extensions: Record<string, unknown> | undefined, more: Parti
     extensions,
     requestIdMember: 'requestId',
     requestId: 'req-1',
+    traceIdMember: false,
+    traceId: undefined,
+    added: undefined,
     code: undefined,
     compat: false,
     ...more

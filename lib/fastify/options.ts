@@ -5,7 +5,9 @@ import { normalizeTypeBase } from '../model/type-uri.js'
 import type { MappingSettings } from '../mapping/registry.js'
 import type { PresetName } from '../mapping/presets/index.js'
 import type { ResponseSettings } from '../response/render.js'
-import type { LogLevel } from '../response/log.js'
+import { Notices, type LogLevel } from '../response/log.js'
+import type { ExtendHook } from '../response/extend.js'
+import type { OpenTelemetry } from '../response/trace.js'
 import { Localizer, type Locales, type LocalizedText } from '../response/locale.js'
 
 export type { LogLevel, Locales, LocalizedText, PresetName }
@@ -33,7 +35,27 @@ export interface ProblemDetailsOptions {
   logLevels?: Partial<Record<number | '4xx' | '5xx', LogLevel>>
   /** `{ defaultResponses: true }` adds 400 and 500 problem responses to every route schema. */
   openapi?: { defaultResponses?: boolean }
+  /**
+   * Members added to every problem (`timestamp`, a tenant, a support link);
+   * `undefined` adds none. Standard members, the status and the members the
+   * plugin owns cannot be changed; the problem's own members win.
+   */
+  extend?: ExtendHook
+  /**
+   * Called once per problem, after the response is decided, for reporting
+   * (Sentry, metrics). `problem` is the body as sent, untranslated; `error` is
+   * what was thrown, if anything. Never delays, changes or breaks the response.
+   */
+  onProblem?: ProblemObserver
+  /**
+   * Member carrying the trace id of the active OpenTelemetry span, else of a
+   * valid W3C `traceparent` header; `false` leaves it out. Default `'traceId'`.
+   */
+  traceIdMember?: string | false
 }
+
+/** The `onProblem` option: a promise it returns is not awaited; a rejection is logged. */
+export type ProblemObserver = (problem: Readonly<Record<string, unknown>>, request: FastifyRequest, error: unknown) => unknown
 
 /** Options after validation, with everything the hot path needs precomputed. */
 export interface Settings extends MappingSettings, ResponseSettings {
@@ -41,11 +63,12 @@ export interface Settings extends MappingSettings, ResponseSettings {
   readonly presets: readonly PresetName[]
   readonly locales: Locales | undefined
   readonly openapi: { readonly defaultResponses: boolean }
+  readonly onProblem: ProblemObserver | undefined
 }
 
 const LEVELS = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 const PRESETS = new Set<string>(['postgres', 'prisma', 'mongodb', 'network'])
-const KNOWN = new Set<string>(['typeBase', 'typeDocs', 'requestIdMember', 'instance', 'exposeDetails', 'validationStatus', 'presets', 'locales', 'compat', 'logLevels', 'openapi'])
+const KNOWN = new Set<string>(['typeBase', 'typeDocs', 'requestIdMember', 'instance', 'exposeDetails', 'validationStatus', 'presets', 'locales', 'compat', 'logLevels', 'openapi', 'extend', 'onProblem', 'traceIdMember'])
 
 /**
  * An option's value, or its default when it is left out. Only `undefined` means
@@ -111,7 +134,7 @@ function normalizeLocales (value: unknown): Locales | undefined {
 }
 
 /** Validates the plugin options and precomputes what requests need; throws `OptionError`. */
-export function normalizeOptions (options: unknown): Settings {
+export function normalizeOptions (options: unknown, otel?: OpenTelemetry): Settings {
   const opts: Record<string, unknown> = options === undefined ? {} : (options as Record<string, unknown>)
   if (!isPlainObject(opts)) throw new OptionError('options', 'an object', options)
   for (const key of Object.keys(opts)) {
@@ -124,6 +147,17 @@ export function normalizeOptions (options: unknown): Settings {
   const requestIdMember = given(opts.requestIdMember, 'requestId')
   if (requestIdMember !== false && (typeof requestIdMember !== 'string' || !MEMBER_NAME.test(requestIdMember) || STANDARD_MEMBERS.has(requestIdMember))) {
     throw new OptionError('requestIdMember', 'false or a member name (a letter, then letters, digits or _; three or more; not a standard member)', requestIdMember)
+  }
+
+  // An app that named its request-id member `traceId` (before this option
+  // existed) keeps it: the default trace-id member then steps aside.
+  const traceIdMember = given(opts.traceIdMember, requestIdMember === 'traceId' ? false : 'traceId')
+  if (traceIdMember !== false && (typeof traceIdMember !== 'string' || !MEMBER_NAME.test(traceIdMember) || STANDARD_MEMBERS.has(traceIdMember) || traceIdMember === requestIdMember)) {
+    throw new OptionError('traceIdMember', 'false or a member name (a letter, then letters, digits or _; three or more; not a standard member nor the requestIdMember)', traceIdMember)
+  }
+
+  for (const hook of ['extend', 'onProblem'] as const) {
+    if (opts[hook] !== undefined && typeof opts[hook] !== 'function') throw new OptionError(hook, 'a function', opts[hook])
   }
 
   const instance = given(opts.instance, 'path')
@@ -171,6 +205,13 @@ export function normalizeOptions (options: unknown): Settings {
     compat,
     logLevels: Object.freeze(normalizeLogLevels(opts.logLevels)),
     openapi: Object.freeze({ defaultResponses: (openapi as { defaultResponses?: boolean }).defaultResponses === true }),
-    typeCache: new Map()
+    typeCache: new Map(),
+    traceIdMember: traceIdMember as string | false,
+    otel,
+    extend: opts.extend as ExtendHook | undefined,
+    onProblem: opts.onProblem as ProblemObserver | undefined,
+    // Read at registration: the warnings are for development only.
+    development: process.env.NODE_ENV !== 'production',
+    notices: new Notices()
   }
 }

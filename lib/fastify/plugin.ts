@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { normalizeOptions, type ProblemDetailsOptions } from './options.js'
+import { loadOpenTelemetry } from '../response/trace.js'
 import { RegistrationError } from '../errors.js'
 import { ProblemRegistry } from '../mapping/registry.js'
 import { presetLayer } from '../mapping/presets/index.js'
@@ -40,7 +41,9 @@ function refuseLaterHelpers (fastify: FastifyInstance): void {
 }
 
 const problemDetailsPlugin: FastifyPluginAsync<ProblemDetailsOptions> = async function problemDetails (fastify: FastifyInstance, options: ProblemDetailsOptions) {
-  const settings = normalizeOptions(options)
+  // @opentelemetry/api is an optional peer dependency, and an ES module:
+  // loaded here, once per registration, never required (docs/observability.md).
+  const settings = normalizeOptions(options, await loadOpenTelemetry())
 
   if (fastify.hasDecorator('problemDetails')) {
     throw new RegistrationError('the plugin is already registered in this context or a parent; register it once, at the root')

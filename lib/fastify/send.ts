@@ -1,12 +1,16 @@
-import type { FastifyReply } from 'fastify'
-import type { Problem } from '../model/problem.js'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { GENERIC_500, type Problem } from '../model/problem.js'
 import { LAST_RESORT_BODY, LAST_RESORT_TYPE, renderProblem, type Rendered } from '../response/render.js'
-import { logFailure, logProblem } from '../response/log.js'
+import { logFailure, logFailureOnce, logProblem } from '../response/log.js'
+import { documentOf } from '../response/serialize.js'
+import { activeSpan, type OpenTelemetry, type SpanLike } from '../response/trace.js'
+import { recordOnSpan, type SpanProblem } from '../response/telemetry.js'
 import type { Settings } from './options.js'
 
 /**
  * Sends a problem: render (the pure decision), write it on the reply, log
- * one line. `error` is what was thrown, if anything.
+ * one line, tell the request's span, send, then tell `onProblem`. `error` is
+ * what was thrown, if anything.
  */
 export function sendProblem (reply: FastifyReply, problem: Problem, settings: Settings, error?: unknown): FastifyReply {
   const request = reply.request
@@ -15,11 +19,59 @@ export function sendProblem (reply: FastifyReply, problem: Problem, settings: Se
     rendered = renderProblem(problem, request, settings, error)
   } catch (err) {
     logFailure(request, 'error', err, 'fastify-problem-details: could not build the problem response')
-    return sendLastResort(reply)
+    if (settings.otel !== undefined) recordProblem(settings.otel, request, GENERIC_500, error)
+    sendLastResort(reply)
+    if (settings.onProblem !== undefined) observe(settings, { type: GENERIC_500.type, title: GENERIC_500.title, status: GENERIC_500.status }, request, error)
+    return reply
   }
   writeHeaders(reply, rendered)
   logProblem(request, rendered.rendering, error, settings.logLevels, problem.failure)
-  return sendBody(reply, rendered.body)
+  // Before the body: the span of an instrumentation ends when the response does.
+  if (settings.otel !== undefined) recordProblem(settings.otel, request, rendered.rendering, error)
+  sendBody(reply, rendered.body)
+  if (settings.onProblem !== undefined) observe(settings, documentOf(rendered.rendering), request, error)
+  return reply
+}
+
+/**
+ * The span of this request: @fastify/otel's request span when it is there
+ * (in a handler the active span is the handler's own child span), else the
+ * active span (@opentelemetry/instrumentation-http's server span).
+ */
+function requestSpan (otel: OpenTelemetry, request: FastifyRequest): SpanLike | undefined {
+  const decorated = (request as { opentelemetry?: unknown }).opentelemetry
+  if (typeof decorated === 'function') {
+    try {
+      const span = (decorated.call(request) as { span?: SpanLike | null }).span
+      if (span !== null && span !== undefined) return span
+    } catch {
+      // Not @fastify/otel's decorator after all: the active span.
+    }
+  }
+  return activeSpan(otel)
+}
+
+function recordProblem (otel: OpenTelemetry, request: FastifyRequest, problem: SpanProblem, error: unknown): void {
+  const span = requestSpan(otel, request)
+  if (span !== undefined) recordOnSpan(otel, span, problem, error)
+}
+
+/**
+ * Calls `onProblem` after the response is decided and handed to Fastify: what
+ * it throws, and what its promise rejects with, is logged once per cause and
+ * changes nothing; its promise is not awaited.
+ */
+function observe (settings: Settings, doc: Record<string, unknown>, request: FastifyRequest, error: unknown): void {
+  try {
+    const result = (settings.onProblem as NonNullable<Settings['onProblem']>)(doc, request, error)
+    if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+      (result as PromiseLike<unknown>).then(undefined, (err: unknown) => {
+        logFailureOnce(request, settings.notices, 'onProblem', 'error', err, 'fastify-problem-details: the onProblem option rejected')
+      })
+    }
+  } catch (err) {
+    logFailureOnce(request, settings.notices, 'onProblem', 'error', err, 'fastify-problem-details: the onProblem option threw')
+  }
 }
 
 /** Status and headers of a rendered problem on the reply. */
@@ -42,21 +94,21 @@ function writeHeaders (reply: FastifyReply, rendered: Rendered): void {
 }
 
 /** The generic 500 when rendering failed: English JSON, never cached, still varying by `Accept`. */
-function sendLastResort (reply: FastifyReply): FastifyReply {
+function sendLastResort (reply: FastifyReply): void {
   reply.code(500)
   reply.header('content-type', LAST_RESORT_TYPE)
   reply.header('cache-control', 'no-store')
   addVary(reply, 'Accept')
   reply.removeHeader('content-language')
-  return sendBody(reply, LAST_RESORT_BODY)
+  sendBody(reply, LAST_RESORT_BODY)
 }
 
-function sendBody (reply: FastifyReply, body: string): FastifyReply {
+function sendBody (reply: FastifyReply, body: string): void {
   // The body is serialized already: a serializer set with `reply.serializer()`
   // would run on this string too (Fastify applies it to strings), and one that
   // throws would hand the error to Fastify's default handler, message and all.
   reply.serializer(null as unknown as (payload: unknown) => string)
-  return reply.send(body)
+  reply.send(body)
 }
 
 /** Adds to `Vary` rather than replacing what CORS or compression put there. */

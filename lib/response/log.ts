@@ -19,18 +19,22 @@ export function logProblem (request: FastifyRequest, rendering: Rendering, error
   const log = request.log
   const method = request.method
   const path = pathOf(request.url)
+  const traceId = rendering.traceId
   try {
+    let line: Record<string, unknown>
     if (failure !== undefined) {
-      log[level]({ err: error, mapperError: describeFailure(failure), status, type: rendering.type, method, path }, rendering.title)
+      line = { err: error, mapperError: describeFailure(failure), status, type: rendering.type, method, path }
     } else if (error !== undefined && (status >= 500 || isLoggedWithError(error))) {
-      log[level]({ err: error, status, type: rendering.type, method, path }, rendering.title)
+      line = { err: error, status, type: rendering.type, method, path }
     } else {
-      log[level]({ status, type: rendering.type, method, path, detail: rendering.detail }, rendering.title)
+      line = { status, type: rendering.type, method, path, detail: rendering.detail }
     }
+    if (traceId !== undefined) line.traceId = traceId
+    log[level](line, rendering.title)
   } catch {
     // The error defeated the log serializer (a throwing getter, a hostile Proxy):
     // log what is known without it.
-    log[level]({ status, type: rendering.type, method, path, err: 'unserializable error' }, rendering.title)
+    log[level]({ status, type: rendering.type, method, path, traceId, err: 'unserializable error' }, rendering.title)
   }
 }
 
@@ -55,4 +59,40 @@ export function logFailure (request: FastifyRequest, level: 'warn' | 'error', er
   } catch {
     request.log[level]({ err: 'unserializable error' }, message)
   }
+}
+
+/**
+ * What this app has logged once already: development warnings, and failures
+ * of the `extend` and `onProblem` options by cause, so a hook that fails on
+ * every request logs one line, not one per request. Per app, bounded: when
+ * full it starts over, so a cause may be logged again after 100 others.
+ */
+export class Notices {
+  readonly #seen = new Set<string>()
+
+  /** True the first time `key` is seen. */
+  first (key: string): boolean {
+    if (this.#seen.has(key)) return false
+    if (this.#seen.size >= 100) this.#seen.clear()
+    this.#seen.add(key)
+    return true
+  }
+}
+
+/** A thrown value's identity for `Notices`: its class and message. */
+function causeOf (err: unknown): string {
+  try {
+    if (err !== null && typeof err === 'object') {
+      const { name, message } = err as { name?: unknown, message?: unknown }
+      return String(name) + ': ' + String(message).slice(0, 200)
+    }
+    return typeof err + ': ' + String(err).slice(0, 200)
+  } catch {
+    return 'unreadable'
+  }
+}
+
+/** Logs a failure of user code the plugin calls (`extend`, `onProblem`) once per cause. */
+export function logFailureOnce (request: FastifyRequest, notices: Notices, hook: string, level: 'warn' | 'error', err: unknown, message: string): void {
+  if (notices.first(hook + '\0' + causeOf(err))) logFailure(request, level, err, message)
 }

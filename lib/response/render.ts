@@ -6,11 +6,13 @@ import { CONTENT_TYPES, PROBLEM_XML, negotiate } from './negotiate.js'
 import { serializeJson, type Rendering } from './serialize.js'
 import { serializeXml } from './xml.js'
 import { logFailure, type LogLevel } from './log.js'
+import { extendMembers, type ExtendSettings } from './extend.js'
+import { traceIdOf, type OpenTelemetry } from './trace.js'
 import type { Localizer } from './locale.js'
 import { pathOf } from './url.js'
 
 /** What the response layer needs of an app's options (precomputed at registration). */
-export interface ResponseSettings {
+export interface ResponseSettings extends ExtendSettings {
   readonly typeBase: string | undefined
   readonly requestIdMember: string | false
   readonly instance: 'path' | false | ((request: FastifyRequest) => string | undefined)
@@ -21,6 +23,10 @@ export interface ResponseSettings {
   readonly logLevels: readonly LogLevel[]
   /** Resolved `type` URIs by the `type` a problem carries. */
   readonly typeCache: Map<string, string>
+  /** Name of the trace-id member, or false (then no trace id is looked up). */
+  readonly traceIdMember: string | false
+  /** `@opentelemetry/api` when the app has it (loaded at registration). */
+  readonly otel: OpenTelemetry | undefined
 }
 
 /** A problem response, decided: what the write step puts on the reply. */
@@ -144,9 +150,14 @@ export function renderProblem (problem: Problem, request: FastifyRequest, settin
     extensions: problem.extensions,
     requestIdMember: settings.requestIdMember,
     requestId: request.id,
+    traceIdMember: settings.traceIdMember,
+    traceId: settings.traceIdMember === false ? undefined : traceIdOf(settings.otel, request.headers.traceparent),
+    added: undefined,
     code: compat ? codeOf(problem, error) : undefined,
     compat
   }
+  const extend = settings.extend
+  if (extend !== undefined) rendering.added = extendMembers(extend, request, rendering, settings)
   // RFC 9457 §3.1.3: the title (and a detail with a template) in the client's language.
   const translated = settings.localizer?.localize(rendering, problem.type, request.headers['accept-language'])
   let sent = rendering
@@ -176,6 +187,9 @@ export const LAST_RESORT_BODY: string = serializeJson({
   extensions: undefined,
   requestIdMember: false,
   requestId: '',
+  traceIdMember: false,
+  traceId: undefined,
+  added: undefined,
   code: undefined,
   compat: false
 })

@@ -15,13 +15,22 @@ export interface Rendering {
   /** name of the request-id member, or false */
   requestIdMember: string | false
   requestId: string
+  /** name of the trace-id member, or false */
+  traceIdMember: string | false
+  /** the trace id of the request (docs/observability.md), if it has one */
+  traceId: string | undefined
+  /**
+   * Members of the `extend` option, already cleared of every name the problem
+   * or the plugin owns (render.ts): emitted after the problem's own.
+   */
+  added: Extensions | undefined
   /** Fastify's error code, emitted in `compat: 'fastify'` mode */
   code: string | undefined
   compat: boolean
 }
 
 /** Fastify's default members, emitted in compat mode and so never extension members. */
-const COMPAT_MEMBERS: ReadonlySet<string> = new Set(['statusCode', 'error', 'message', 'code'])
+export const COMPAT_MEMBERS: ReadonlySet<string> = new Set(['statusCode', 'error', 'message', 'code'])
 
 // What JSON must escape in a string (RFC 8259 §7), and surrogates, which
 // JSON.stringify escapes when they are lone (ES2019 well-formed stringify).
@@ -71,6 +80,16 @@ export function memberJson (value: unknown): string | undefined {
 }
 
 /**
+ * True for a name no extension member may have: a standard member (RFC 9457
+ * §3.1) or another reserved name, the request-id or trace-id member, or, in
+ * compat mode, Fastify's members.
+ */
+export function isOwnedMember (key: string, rendering: Rendering): boolean {
+  return RESERVED_MEMBERS.has(key) || key === rendering.requestIdMember || key === rendering.traceIdMember ||
+    (rendering.compat && COMPAT_MEMBERS.has(key))
+}
+
+/**
  * Names of the extension members that may be emitted, in order: own enumerable
  * keys that are not standard members (RFC 9457 §3.1), the request-id member,
  * compat members or prototype-polluting names.
@@ -84,7 +103,7 @@ export function extensionKeys (extensions: Extensions, rendering: Rendering): st
   }
   const out: string[] = []
   for (const key of keys) {
-    if (RESERVED_MEMBERS.has(key) || key === rendering.requestIdMember || (rendering.compat && COMPAT_MEMBERS.has(key))) continue
+    if (isOwnedMember(key, rendering)) continue
     out.push(key)
   }
   return out
@@ -116,6 +135,7 @@ export function serializeJson (r: Rendering): string {
   if (r.detail !== undefined) out += ',"detail":' + quote(r.detail)
   if (r.instance !== undefined) out += ',"instance":' + quote(r.instance)
   if (r.requestIdMember !== false) out += ',' + quote(r.requestIdMember) + ':' + quote(r.requestId)
+  if (r.traceId !== undefined && r.traceIdMember !== false) out += ',' + quote(r.traceIdMember) + ':"' + r.traceId + '"'
   if (r.compat) {
     out += ',"statusCode":' + r.status + ',"error":' + quote(reasonPhrase(r.status)) + ',"message":' + quote(compatMessage(r))
     if (r.code !== undefined) out += ',"code":' + quote(r.code)
@@ -133,5 +153,39 @@ export function serializeJson (r: Rendering): string {
       if (json !== undefined) out += ',' + quote(key) + ':' + json
     }
   }
+  const added = r.added
+  if (added !== undefined) {
+    for (const key in added) {
+      const json = memberJson(added[key])
+      if (json !== undefined) out += ',' + quote(key) + ':' + json
+    }
+  }
   return out + '}'
+}
+
+/**
+ * The problem as a plain object, as the JSON body has it (untranslated): what
+ * the `extend` and `onProblem` options are given. Built only when they are set.
+ */
+export function documentOf (r: Rendering): Record<string, unknown> {
+  const doc: Record<string, unknown> = { type: r.type, title: r.title, status: r.status }
+  if (r.detail !== undefined) doc.detail = r.detail
+  if (r.instance !== undefined) doc.instance = r.instance
+  if (r.requestIdMember !== false) doc[r.requestIdMember] = r.requestId
+  if (r.traceId !== undefined && r.traceIdMember !== false) doc[r.traceIdMember] = r.traceId
+  const extensions = r.extensions
+  if (extensions !== undefined) {
+    for (const key of extensionKeys(extensions, r)) {
+      try {
+        doc[key] = extensions[key]
+      } catch {
+        // A throwing getter: left out, as the body leaves it out.
+      }
+    }
+  }
+  const added = r.added
+  if (added !== undefined) {
+    for (const key in added) doc[key] = added[key]
+  }
+  return doc
 }

@@ -1,5 +1,6 @@
 import { compatMessage, extensionKeys, memberJson, type Rendering } from './serialize.js'
 import { reasonPhrase } from '../model/status.js'
+import type { Extensions } from '../model/problem.js'
 
 /**
  * The problem as `application/problem+xml` (RFC 9457 Appendix B): root
@@ -83,24 +84,32 @@ export function serializeXml (r: Rendering): string {
   if (r.detail !== undefined) out += element('detail', r.detail)
   if (r.instance !== undefined) out += element('instance', r.instance)
   if (r.requestIdMember !== false) out += element(r.requestIdMember, r.requestId)
+  if (r.traceId !== undefined && r.traceIdMember !== false) out += element(r.traceIdMember, r.traceId)
   if (r.compat) {
     out += '<statusCode>' + r.status + '</statusCode>' + element('error', reasonPhrase(r.status)) + element('message', compatMessage(r))
     if (r.code !== undefined) out += element('code', r.code)
   }
   const extensions = r.extensions
   if (extensions !== undefined) {
-    for (const key of extensionKeys(extensions, r)) {
-      // Names that are no XML Name cannot be an element: left out here, and
-      // refused when a type is defined (defineProblem).
-      if (!isXmlName(key)) continue
-      let json: string | undefined
-      try {
-        json = memberJson(extensions[key])
-        if (json !== undefined) out += '<' + key + '>' + content(JSON.parse(json)) + '</' + key + '>'
-      } catch {
-        // A throwing getter or a structure too deep to walk: the member is left out.
-      }
-    }
+    for (const key of extensionKeys(extensions, r)) out += member(key, extensions)
+  }
+  const added = r.added
+  if (added !== undefined) {
+    for (const key in added) out += member(key, added)
   }
   return out + '</problem>'
+}
+
+/** One extension member as an element, or nothing when it cannot be one. */
+function member (key: string, members: Extensions): string {
+  // Names that are no XML Name cannot be an element: left out here, and
+  // refused when a type is defined (defineProblem).
+  if (!isXmlName(key)) return ''
+  try {
+    const json = memberJson(members[key])
+    return json === undefined ? '' : '<' + key + '>' + content(JSON.parse(json)) + '</' + key + '>'
+  } catch {
+    // A throwing getter or a structure too deep to walk: the member is left out.
+    return ''
+  }
 }
