@@ -7,6 +7,7 @@ import { promisify } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import * as api from '../lib/index.js'
 import * as client from '../lib/client/index.js'
+import * as testing from '../lib/testing/index.js'
 
 const run = promisify(execFile)
 
@@ -51,7 +52,11 @@ t.test('the client subpath exports the client helpers only', async (t) => {
   t.equal(client.parseProblem, api.parseProblem, 'the same functions as the main entry')
 })
 
-t.test('fastify-problem-details/client loads no server code', async (t) => {
+t.test('the testing subpath exports the test kit only', async (t) => {
+  t.same(Object.keys(testing).sort(), ['assertProblem'])
+})
+
+t.test('fastify-problem-details/client and /testing load no server code', async (t) => {
   // A loader hook that fails any import of a server package, then the built
   // client entry point (npm test builds dist/ first), as a consumer loads it.
   const dir = await mkdtemp(join(tmpdir(), 'client-only-'))
@@ -68,6 +73,9 @@ const client = await import(${JSON.stringify(entry)})
 console.log(Object.keys(client).sort().join(','))`
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script])
   t.equal(stdout.trim(), 'isProblemDetails,parseProblem')
+  const kit = pathToFileURL(resolve(import.meta.dirname, '../dist/testing/index.js')).href
+  const { stdout: kitNames } = await run(process.execPath, ['--input-type=module', '-e', script.replace(JSON.stringify(entry), JSON.stringify(kit))])
+  t.equal(kitNames.trim(), 'assertProblem')
   // The hook does fail a server import: the check above can fail.
   const main = pathToFileURL(resolve(import.meta.dirname, '../dist/index.js')).href
   const failing = script.replace(JSON.stringify(entry), JSON.stringify(main))
