@@ -7,6 +7,17 @@ import { request } from 'undici'
 import { build } from './helpers.js'
 import { assertProblem } from '../lib/testing/index.js'
 
+/**
+ * The environment of a child that loads dist/: without NODE_V8_COVERAGE, since
+ * dist's source maps point into lib/ and its coverage would merge with the
+ * suite's as functions never called.
+ */
+function childEnv (): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' }
+  delete env.NODE_V8_COVERAGE
+  return env
+}
+
 async function served () {
   const app = await build()
   app.get('/missing', async (_req, reply) => reply.notFound('No user 7', { id: 7 }))
@@ -96,7 +107,7 @@ const dist = fileURLToPath(new URL('../dist/testing/index.js', import.meta.url))
 t.test('under node:test, through the package subpath fastify-problem-details/testing', async (t) => {
   t.ok(existsSync(dist), 'dist/ is built (npm run build)')
   const fixture = fileURLToPath(new URL('./fixtures/node-test-kit.mjs', import.meta.url))
-  const run = spawnSync(process.execPath, ['--test', '--test-reporter=spec', fixture], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } })
+  const run = spawnSync(process.execPath, ['--test', '--test-reporter=spec', fixture], { encoding: 'utf8', env: childEnv() })
   t.equal(run.status, 1, 'the deliberate failure fails the run')
   t.match(run.stdout, /✔ passes on a problem/, 'the passing test passes')
   t.match(run.stdout, /member "detail" is 'No user 7', expected 'No user 8'/, 'the report names the member')
@@ -109,7 +120,7 @@ t.test('under vitest, through the package subpath', async (t) => {
   const vitest = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url))
   const root = fileURLToPath(new URL('./fixtures', import.meta.url))
   const run = spawnSync(process.execPath, [vitest, 'run', '--root', root, '--reporter', 'verbose', '--color=false', 'vitest-kit'], {
-    encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', CI: '1', NO_COLOR: '1' }
+    encoding: 'utf8', env: { ...childEnv(), CI: '1', NO_COLOR: '1' }
   })
   const out = run.stdout + run.stderr
   t.equal(run.status, 1, 'the deliberate failure fails the run')
