@@ -11,9 +11,9 @@ import * as testing from '../lib/testing/index.js'
 
 const execFileAsync = promisify(execFile)
 
-/** Runs node on a script without NODE_V8_COVERAGE: dist's source maps point into lib/, and its coverage would count as lib's. */
+/** Runs node on a script with tap's coverage off: dist's source maps point into lib/, and its coverage would count as lib's. */
 function run (file: string, args: string[]): Promise<{ stdout: string }> {
-  const env = { ...process.env }
+  const env: NodeJS.ProcessEnv = { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0' }
   delete env.NODE_V8_COVERAGE
   return execFileAsync(file, args, { env })
 }

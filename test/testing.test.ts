@@ -8,12 +8,13 @@ import { build } from './helpers.js'
 import { assertProblem } from '../lib/testing/index.js'
 
 /**
- * The environment of a child that loads dist/: without NODE_V8_COVERAGE, since
- * dist's source maps point into lib/ and its coverage would merge with the
+ * The environment of a child that loads dist/: with tap's coverage off
+ * (@tapjs/processinfo reads `_TAPJS_PROCESSINFO_COVERAGE_`), since dist's
+ * source maps point into lib/ and the child's coverage would merge with the
  * suite's as functions never called.
  */
 function childEnv (): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' }
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '', _TAPJS_PROCESSINFO_COVERAGE_: '0' }
   delete env.NODE_V8_COVERAGE
   return env
 }
