@@ -260,7 +260,8 @@ async function readBody (response: ProblemHttpResponse, head: Head, limit: numbe
     text = await r.text()
   }
   if (typeof text !== 'string') return undefined
-  if (text.length > limit && utf8Length(text) > limit) throw tooLarge(limit, 'is')
+  // A UTF-8 byte per UTF-16 unit at least, three at most.
+  if (text.length > limit || (text.length * 3 > limit && utf8Length(text) > limit)) throw tooLarge(limit, 'is')
   return text
 }
 
