@@ -11,6 +11,7 @@ async function listening (t: { teardown: (fn: () => unknown) => void }, server: 
   const app = Fastify({ clientErrorHandler: clientErrors, ...server })
   if (options !== false) await app.register(problemDetails, options ?? {})
   app.get('/', async () => ({ ok: true }))
+  app.post('/upload', async (request) => ({ length: String(request.body).length }))
   await app.listen({ host: '127.0.0.1', port: 0 })
   t.teardown(() => app.close())
   return { app, port: (app.server.address() as net.AddressInfo).port }
@@ -67,6 +68,13 @@ t.test('headers over the limit → 431 problem', async (t) => {
   const { port } = await listening(t)
   const body = checkProblem(t, await raw(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), 431, 'Request Header Fields Too Large')
   t.match(body.detail, /header fields/)
+})
+
+t.test('chunk extensions over the limit → 413 problem, while the route waits for the body', async (t) => {
+  const { port } = await listening(t)
+  const response = await raw(port, 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n' +
+    `1;${'a'.repeat(20_000)}\r\nx\r\n0\r\n\r\n`)
+  checkProblem(t, response, 413, 'Content Too Large')
 })
 
 t.test('a request not received in time → 408 problem', async (t) => {

@@ -279,3 +279,92 @@ t.test('inject results: the body is in memory, the cap still holds', async (t) =
   const declared = { ...big, headers: { ...big.headers, 'content-length': 5 * 1024 * MiB } }
   await t.rejects(parseProblem(declared), { message: /Content-Length/ })
 })
+
+t.test('XML: the edges of the format', async (t) => {
+  const xml = (body: string) => ({ statusCode: 400, headers: { 'content-type': 'application/problem+xml' }, body })
+  const ns = 'xmlns="urn:ietf:rfc:7807"'
+  const read = async (body: string) => await parseProblem(xml(body))
+
+  const edges = await read(`\uFEFF<?xml version="1.0"?>\r\n<!-- before --><problem ${ns} xmlns:x="urn:other"><title>T</title>` +
+    '<empty/><spaced ></spaced ><detail>line\r\nend &#65;&#x42;</detail></problem><!-- after -->\n')
+  t.equal(edges?.title, 'T', 'a BOM, a declaration, comments around the root, a namespace declaration')
+  t.equal(edges?.detail, 'line\nend AB', 'line ends normalised, character references')
+  t.same(edges?.extensions, { empty: '', spaced: '' })
+  t.equal((await read(`<problem ${ns}/>`))?.detail, undefined, 'an empty problem is the status problem')
+
+  for (const body of [
+    `<problem ${ns} lang="en"><detail>x</detail></problem>`,
+    `<problem ${ns}><!-- open <detail>x</detail></problem>`,
+    `<!-- open <problem ${ns}><detail>x</detail></problem>`,
+    `<problem ${ns}><detail>&#x110000;</detail></problem>`,
+    `<problem ${ns}><detail>&#xD800;</detail></problem>`,
+    `<problem ${ns}><detail>&#1;</detail></problem>`,
+    `<problem ${ns}><detail>\u0001</detail></problem>`,
+    `<problem ${ns}><detail>&nbsp;</detail></problem>`,
+    `<problem ${ns}><nested>text<a>1</a></nested><detail>x</detail></problem>`,
+    `<problem ${ns}><detail><![CDATA[open</detail></problem>`,
+    `<problem ${ns}><detail>never closed`,
+    `<problem ${ns}><x:detail>prefixed</x:detail></problem>`,
+    `<problem ${ns}>text at the root<detail>x</detail></problem>`,
+    `<problemx ${ns}><detail>x</detail></problemx>`
+  ]) {
+    const problem = await read(body)
+    t.equal(problem?.status, 400)
+    t.equal(problem?.detail, undefined, `refused: ${body.slice(0, 60)}`)
+  }
+})
+
+t.test('response shapes at the edges', async (t) => {
+  const json = { 'content-type': 'application/problem+json' }
+  const doc = '{"title":"T","detail":"d"}'
+
+  // fetch Responses built by hand: no body, no content type, a locked body.
+  t.equal((await parseProblem(new Response(null, { status: 503 })))?.status, 503)
+  t.equal((await parseProblem(new Response(new TextEncoder().encode(doc), { status: 409 })))?.detail, 'd', 'no content type: tried as JSON')
+  const locked = new Response(doc, { status: 400, headers: json })
+  locked.body?.getReader()
+  t.equal((await parseProblem(locked))?.detail, undefined, 'a locked body: the status decides')
+  const noStream = { status: 400, headers: new Headers(json), text: async () => doc }
+  t.equal((await parseProblem(noStream))?.detail, 'd', 'a response-like object without a stream')
+  await t.rejects(parseProblem({ ...noStream, text: async () => 'x'.repeat(2000) }, { maxBodyBytes: 1000 }), RangeError)
+
+  // undici-like bodies.
+  const chunks = (...parts: unknown[]) => ({ async * [Symbol.asyncIterator] () { yield * parts }, text: async () => '' })
+  t.equal((await parseProblem({ statusCode: 400, headers: { 'content-type': ['application/problem+json', 'x'] }, body: chunks('{"detail":', '"strings"}') }))?.detail, 'strings',
+    'string chunks, a header given twice')
+  await t.rejects(parseProblem({ statusCode: 400, headers: json, body: chunks(42) }), TypeError)
+  await t.rejects(parseProblem({ statusCode: 400, headers: json, body: chunks('x'.repeat(600), 'y'.repeat(600)) }, { maxBodyBytes: 1000 }), RangeError,
+    'over the cap with no destroy(): the iterator is closed')
+  t.equal((await parseProblem({ statusCode: 400, headers: json, body: { text: async () => doc } }))?.detail, 'd', 'a body with text() only')
+  t.equal((await parseProblem({ statusCode: 400, headers: json, body: { text: async () => 7 as never } }))?.detail, undefined)
+  let destroyed = false
+  const html = { statusCode: 502, headers: { 'content-type': 'text/html' }, body: { text: async () => '', destroy: () => { destroyed = true } } }
+  t.ok(await parseProblem(html) instanceof ProblemError)
+  t.ok(destroyed, 'a body not read is destroyed when it cannot be dumped')
+  await t.rejects(parseProblem({ statusCode: 400, headers: null as never, body: '' }), TypeError)
+
+  // Status and body edges.
+  t.equal((await parseProblem({ statusCode: 600, headers: json, body: doc }))?.status, 500, 'a status HTTP does not define')
+  t.equal((await parseProblem({ statusCode: 400, headers: json, body: '{"title":' }))?.detail, undefined, 'broken JSON')
+  t.equal((await parseProblem({ statusCode: 400, headers: json, body: '{"type":"urn:example:x","title":"U"}' }))?.type, 'urn:example:x')
+  t.equal((await parseProblem({ statusCode: 400, headers: json, body: '{"type":"http://[::1/x","title":"U"}' }))?.title, 'U', 'a type no URI can resolve against')
+  const emoji = JSON.stringify({ title: 'T', detail: '\u{1F600}'.repeat(300) })
+  await t.rejects(parseProblem({ statusCode: 400, headers: json, body: emoji }, { maxBodyBytes: 1000 }), RangeError, '4 bytes per astral character')
+  t.ok(await parseProblem({ statusCode: 400, headers: json, body: emoji }, { maxBodyBytes: 1300 }) instanceof ProblemError)
+})
+
+t.test('a schema TypeBox cannot check alone gives a plain ProblemError', async (t) => {
+  const Unresolved = defineProblem({
+    type: 'hostile-unresolved-ref',
+    status: 422,
+    title: 'Unresolved',
+    extensions: Type.Object({ thing: Type.Unsafe<string>(Type.Ref('NoSuchSchema')) })
+  })
+  const problem = await parseProblem({
+    statusCode: 422,
+    headers: { 'content-type': 'application/problem+json' },
+    body: JSON.stringify({ type: 'hostile-unresolved-ref', title: 'Unresolved', thing: 'x' })
+  })
+  t.notOk(problem instanceof Unresolved)
+  t.equal(problem?.extensions.thing, 'x')
+})

@@ -161,8 +161,14 @@ function utf8Length (text: string): number {
   let length = text.length
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i)
-    if (code >= 0x800) length += code >= 0xD800 && code <= 0xDBFF ? 1 : 2 // a pair is 4 bytes, 2 units
-    else if (code >= 0x80) length += 1
+    if (code >= 0xD800 && code <= 0xDBFF && (text.charCodeAt(i + 1) & 0xFC00) === 0xDC00) {
+      length += 2 // a surrogate pair: 4 bytes for 2 units
+      i++
+    } else if (code >= 0x800) {
+      length += 2 // a lone surrogate is written as U+FFFD, 3 bytes too
+    } else if (code >= 0x80) {
+      length += 1
+    }
   }
   return length
 }
@@ -325,7 +331,8 @@ function membersMatch (entry: ProblemTypeEntry, members: Record<string, unknown>
   if (schema === undefined) return true
   try {
     // XML carries every leaf as text: read it as the schema's types first.
-    const value = format === 'xml' ? Value.Convert(schema, members) : members
+    // Converted on a copy: members that fail the check are kept as sent.
+    const value = format === 'xml' ? Value.Convert(schema, Value.Clone(members)) : members
     if (!Value.Check(schema, value)) return false
     if (value !== members) {
       for (const key of Object.keys(members)) members[key] = (value as Record<string, unknown>)[key]

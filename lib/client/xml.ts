@@ -162,8 +162,9 @@ export function parseProblemXml (body: string): Record<string, unknown> | undefi
     if (members === '') return {}
     if (members === null || typeof members !== 'object' || Array.isArray(members)) refuse()
     return members as Record<string, unknown>
-  } catch (error) {
-    if (error instanceof NotAProblemDocument) return undefined
-    throw error
+  } catch {
+    // NotAProblemDocument, or a RangeError from a document too deep for the
+    // stack (which MAX_DEPTH prevents): either way, not a readable problem.
+    return undefined
   }
 }
