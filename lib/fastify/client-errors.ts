@@ -36,6 +36,9 @@ function rawResponse (status: number, detail: string, compat: boolean): string {
     extensions: undefined,
     requestIdMember: false,
     requestId: '',
+    traceIdMember: false,
+    traceId: undefined,
+    added: undefined,
     code: undefined,
     compat
   })
