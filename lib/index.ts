@@ -7,10 +7,11 @@ import type { StatusExtensions } from './model/classes.js'
 import type { ProblemRegistry } from './mapping/registry.js'
 import { problemDetails } from './fastify/plugin.js'
 
-// The plugin and its server-option helper.
+// The plugin and its server-option helpers.
 export default problemDetails
 export { problemDetails }
 export { frameworkErrors } from './fastify/framework-errors.js'
+export { clientErrors } from './fastify/client-errors.js'
 export type { ProblemDetailsOptions, LogLevel, PresetName, Locales, LocalizedText, ProblemObserver } from './fastify/options.js'
 export type { ExtendHook } from './response/extend.js'
 
@@ -75,6 +76,7 @@ export {
   type ProblemDetailsLike,
   type ProblemHttpResponse,
   type ParseProblemOptions,
+  type ByteStreamLike,
   type FetchResponseLike,
   type UndiciResponseLike,
   type InjectResponseLike

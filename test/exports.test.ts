@@ -32,7 +32,7 @@ const STATUS_CLASSES = [
   'NetworkAuthenticationRequired'
 ]
 const OTHERS = [
-  'default', 'problemDetails', 'frameworkErrors',
+  'default', 'problemDetails', 'frameworkErrors', 'clientErrors',
   'OptionError', 'RegistrationError',
   'ProblemError', 'ValidationProblem', 'defineProblem',
   'ProblemDetails', 'ValidationProblemDetails', 'ProblemDetailsRef', 'ValidationProblemDetailsRef', 'schemaRef',

@@ -3,6 +3,8 @@ import { RESERVED_MEMBERS } from '../model/members.js'
 import { STATUS_CLASSES } from '../model/classes.js'
 import { findProblemType, type ProblemTypeEntry } from '../model/catalogue.js'
 import { isErrorStatus } from '../model/status.js'
+import { Value } from '@sinclair/typebox/value'
+import { parseProblemXml } from './xml.js'
 
 /**
  * The client side: recognise and read problem responses of any RFC 9457 API,
@@ -42,11 +44,23 @@ export function isProblemDetails (value: unknown): value is ProblemDetailsLike {
   }
 }
 
+/** What `FetchResponseLike.body` gives: a reader of byte chunks (a WHATWG `ReadableStream`). */
+export interface ByteStreamLike {
+  getReader (): {
+    read (): Promise<{ done: boolean, value?: Uint8Array }>
+    cancel (reason?: unknown): Promise<void>
+  }
+  readonly locked?: boolean
+  cancel? (reason?: unknown): Promise<void>
+}
+
 /** A fetch `Response` (global fetch, undici's `fetch`). */
 export interface FetchResponseLike {
   readonly status: number
   readonly headers: { get (name: string): string | null }
   readonly bodyUsed?: boolean
+  /** Read with a running byte count and cancelled past `maxBodyBytes`; without it, `text()` is used. */
+  readonly body?: ByteStreamLike | null
   text (): Promise<string>
 }
 
@@ -54,7 +68,13 @@ export interface FetchResponseLike {
 export interface UndiciResponseLike {
   readonly statusCode: number
   readonly headers: Record<string, string | string[] | undefined>
-  readonly body: { text (): Promise<string> }
+  /** A `Readable`: iterated with a running byte count and destroyed past `maxBodyBytes`. */
+  readonly body: {
+    text (): Promise<string>
+    [Symbol.asyncIterator]? (): AsyncIterator<unknown>
+    destroy? (error?: Error): unknown
+    dump? (options?: { limit: number }): Promise<unknown>
+  }
 }
 
 /** The result of Fastify's `inject()` (light-my-request). */
@@ -73,60 +93,224 @@ export interface ParseProblemOptions {
    * recognised against the path of the response's `type` up to its last `/`.
    */
   typeBase?: string
+  /**
+   * The most body bytes read, 1 MiB by default. A larger `Content-Length`
+   * rejects before any byte is read; a body that grows past it while read
+   * rejects as soon as it does, and the stream is cancelled.
+   */
+  maxBodyBytes?: number
 }
 
-interface ReadResponse {
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+type BodyFormat = 'json' | 'xml' | undefined
+
+/** What is read of a response before its body. */
+interface Head {
   status: number
   contentType: string | undefined
+  contentLength: string | undefined
   retryAfter: string | undefined
-  body: string | undefined
 }
 
 function headerOf (headers: Record<string, unknown>, name: string): string | undefined {
   const value = headers[name]
   if (typeof value === 'string') return value
+  if (typeof value === 'number') return String(value)
   if (Array.isArray(value) && typeof value[0] === 'string') return value[0]
   return undefined
 }
 
-async function read (response: ProblemHttpResponse): Promise<ReadResponse> {
-  if (typeof (response as { statusCode?: unknown }).statusCode === 'number') {
-    const r = response as UndiciResponseLike | InjectResponseLike
-    const headers = r.headers as Record<string, unknown>
-    const body = typeof r.body === 'string'
-      ? r.body
-      : r.body !== null && typeof r.body === 'object' && typeof r.body.text === 'function' ? await r.body.text() : undefined
-    return { status: r.statusCode, contentType: headerOf(headers, 'content-type'), retryAfter: headerOf(headers, 'retry-after'), body }
+function isNodeShape (response: ProblemHttpResponse): response is UndiciResponseLike | InjectResponseLike {
+  return typeof (response as { statusCode?: unknown }).statusCode === 'number'
+}
+
+function headOf (response: ProblemHttpResponse): Head {
+  if (isNodeShape(response)) {
+    const headers = response.headers as Record<string, unknown>
+    if (headers === null || typeof headers !== 'object') throw notAResponse()
+    return {
+      status: response.statusCode,
+      contentType: headerOf(headers, 'content-type'),
+      contentLength: headerOf(headers, 'content-length'),
+      retryAfter: headerOf(headers, 'retry-after')
+    }
   }
   const r = response as FetchResponseLike
-  if (typeof r.status !== 'number' || r.headers === null || typeof r.headers?.get !== 'function') {
-    throw new TypeError('parseProblem() takes a fetch Response, an undici request() result or an inject() result')
+  if (r === null || typeof r !== 'object' || typeof r.status !== 'number' || r.headers === null || typeof r.headers?.get !== 'function') {
+    throw notAResponse()
   }
   return {
     status: r.status,
     contentType: r.headers.get('content-type') ?? undefined,
-    retryAfter: r.headers.get('retry-after') ?? undefined,
-    body: r.bodyUsed === true ? undefined : await r.text()
+    contentLength: r.headers.get('content-length') ?? undefined,
+    retryAfter: r.headers.get('retry-after') ?? undefined
   }
 }
 
-/** JSON media types: `application/json` and every `+json` type (RFC 6839 §3.1); no content type is tried too. */
-function isJson (contentType: string | undefined): boolean {
-  if (contentType === undefined) return true
-  const semicolon = contentType.indexOf(';')
-  const mediaType = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase()
-  return mediaType === 'application/json' || mediaType.endsWith('+json')
+function notAResponse (): TypeError {
+  return new TypeError('parseProblem() takes a fetch Response, an undici request() result or an inject() result')
 }
 
-const DELAY_SECONDS = /^\d+$/
+function tooLarge (limit: number, what: string): RangeError {
+  return new RangeError(`parseProblem(): the response body ${what} over maxBodyBytes (${limit} bytes); it was not read`)
+}
 
-/** `Retry-After` as seconds or a date (RFC 9110 §10.2.3). */
-function retryAfterOf (value: string | undefined): number | Date | undefined {
+/** UTF-8 length of a string, without encoding it. */
+function utf8Length (text: string): number {
+  let length = text.length
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code >= 0xD800 && code <= 0xDBFF && (text.charCodeAt(i + 1) & 0xFC00) === 0xDC00) {
+      length += 2 // a surrogate pair: 4 bytes for 2 units
+      i++
+    } else if (code >= 0x800) {
+      length += 2 // a lone surrogate is written as U+FFFD, 3 bytes too
+    } else if (code >= 0x80) {
+      length += 1
+    }
+  }
+  return length
+}
+
+function byteLength (chunk: unknown): number {
+  if (typeof chunk === 'string') return utf8Length(chunk)
+  if (chunk instanceof Uint8Array) return chunk.byteLength
+  throw new TypeError('parseProblem(): the response body gave a chunk that is no bytes')
+}
+
+/** Lets go of a body this function does not read: cancelled, or drained a little to keep the connection. */
+function discard (response: ProblemHttpResponse): void {
+  try {
+    if (isNodeShape(response)) {
+      const body = (response as UndiciResponseLike).body
+      if (body === null || typeof body !== 'object') return
+      if (typeof body.dump === 'function') body.dump({ limit: 64 * 1024 }).catch(() => {})
+      else if (typeof body.destroy === 'function') body.destroy()
+      return
+    }
+    const body = (response as FetchResponseLike).body
+    if (body !== null && typeof body === 'object' && body.locked !== true && typeof body.cancel === 'function') {
+      body.cancel().catch(() => {})
+    }
+  } catch {
+    // A body that cannot be let go of is the caller's to close.
+  }
+}
+
+async function readReader (stream: ByteStreamLike, limit: number): Promise<string> {
+  const reader = stream.getReader()
+  const decoder = new TextDecoder()
+  let size = 0
+  let text = ''
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    if (value === undefined) continue
+    size += byteLength(value)
+    if (size > limit) {
+      reader.cancel().catch(() => {})
+      throw tooLarge(limit, 'grew')
+    }
+    text += decoder.decode(value, { stream: true })
+  }
+  return text + decoder.decode()
+}
+
+async function readIterable (body: UndiciResponseLike['body'], limit: number): Promise<string> {
+  const decoder = new TextDecoder()
+  let size = 0
+  let text = ''
+  const iterator = (body[Symbol.asyncIterator] as () => AsyncIterator<unknown>).call(body)
+  for (;;) {
+    const { done, value } = await iterator.next()
+    if (done === true) break
+    size += byteLength(value)
+    if (size > limit) {
+      // Destroying an undici body aborts the request: the rest is never received.
+      if (typeof body.destroy === 'function') body.destroy()
+      else await iterator.return?.()
+      throw tooLarge(limit, 'grew')
+    }
+    text += typeof value === 'string' ? value : decoder.decode(value as Uint8Array, { stream: true })
+  }
+  return text + decoder.decode()
+}
+
+/** The body as text, at most `limit` bytes of it; `undefined` when it was already read. */
+async function readBody (response: ProblemHttpResponse, head: Head, limit: number): Promise<string | undefined> {
+  const declared = head.contentLength?.trim()
+  if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > limit) {
+    discard(response)
+    throw tooLarge(limit, `is ${declared} bytes (Content-Length),`)
+  }
+  let text: string | undefined
+  if (isNodeShape(response)) {
+    const body = response.body
+    if (typeof body === 'string') {
+      text = body // inject(): already in memory, the limit still holds
+    } else if (body !== null && typeof body === 'object') {
+      if (typeof body[Symbol.asyncIterator] === 'function') return await readIterable(body, limit)
+      if (typeof body.text === 'function') text = await body.text()
+    }
+  } else {
+    const r = response as FetchResponseLike
+    if (r.bodyUsed === true) return undefined
+    const stream = r.body
+    if (stream === null) return ''
+    if (stream !== undefined && typeof stream === 'object' && typeof stream.getReader === 'function') {
+      if (stream.locked === true) return undefined
+      return await readReader(stream, limit)
+    }
+    // A response-like object without a stream: read whole, then measured.
+    text = await r.text()
+  }
+  if (typeof text !== 'string') return undefined
+  // A UTF-8 byte per UTF-16 unit at least, three at most.
+  if (text.length > limit || (text.length * 3 > limit && utf8Length(text) > limit)) throw tooLarge(limit, 'is')
+  return text
+}
+
+function mediaTypeOf (contentType: string): string {
+  const semicolon = contentType.indexOf(';')
+  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase()
+}
+
+/**
+ * The format a body is read as: JSON for `application/json`, every `+json`
+ * type (RFC 6839 §3.1) and no content type; XML for `application/problem+xml`
+ * (RFC 9457 Appendix B). Other bodies (an HTML page from a proxy) are not read.
+ */
+function formatOf (contentType: string | undefined): BodyFormat {
+  if (contentType === undefined) return 'json'
+  const mediaType = mediaTypeOf(contentType)
+  if (mediaType === 'application/json' || mediaType.endsWith('+json')) return 'json'
+  if (mediaType === 'application/problem+xml') return 'xml'
+  return undefined
+}
+
+/** The longest `Retry-After` taken from an upstream: one day. */
+const MAX_RETRY_AFTER_SECONDS = 86_400
+const DELAY_SECONDS = /^\d+$/
+// RFC 9110 §5.6.7 IMF-fixdate, the one form a sender generates.
+const IMF_FIXDATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/
+
+/**
+ * `Retry-After` (RFC 9110 §10.2.3), bounded: delta-seconds as a non-negative
+ * integer, capped at one day; or an IMF-fixdate that names a real instant
+ * (weekday included) from 1970 to one day ahead. Anything else is ignored.
+ */
+function retryAfterOf (value: string | undefined, now: number): number | Date | undefined {
   if (value === undefined) return undefined
   const trimmed = value.trim()
-  if (DELAY_SECONDS.test(trimmed)) return Number(trimmed)
+  if (DELAY_SECONDS.test(trimmed)) return Math.min(Number(trimmed), MAX_RETRY_AFTER_SECONDS)
+  if (!IMF_FIXDATE.test(trimmed)) return undefined
   const date = new Date(trimmed)
-  return Number.isNaN(date.getTime()) ? undefined : date
+  const time = date.getTime()
+  // The round trip refuses 31 Feb and a wrong weekday, which Date.parse would shift or accept.
+  if (Number.isNaN(time) || date.toUTCString() !== trimmed) return undefined
+  if (time < 0 || time > now + MAX_RETRY_AFTER_SECONDS * 1000) return undefined
+  return date
 }
 
 /** The defined type a response's `type` stands for, if this process defined it. */
@@ -142,48 +326,98 @@ function definitionOf (type: string, typeBase: string | undefined): ProblemTypeE
   }
 }
 
-/**
- * Reads a problem response into a `ProblemError`: of the class defined with
- * `defineProblem()` for its type (recognised as defined, or relative to
- * `options.typeBase`), of the status class (`NotFound`, …) for `about:blank`,
- * or a plain `ProblemError` for other types. The HTTP status is the problem's
- * status (RFC 9457 §3.1.2: the member is advisory); members of the wrong type
- * are ignored (§3.1). An error response whose body is not a JSON problem
- * (an HTML page from a proxy, an XML problem) gives the status's problem.
- * A success response that is not a problem gives `undefined`.
- */
-export async function parseProblem (response: ProblemHttpResponse, options?: ParseProblemOptions): Promise<ProblemError | undefined> {
-  const { status: httpStatus, contentType, retryAfter, body } = await read(response)
-  let doc: Record<string, unknown> | undefined
-  if (body !== undefined && body !== '' && isJson(contentType)) {
+function membersMatch (entry: ProblemTypeEntry, members: Record<string, unknown>, format: BodyFormat): boolean {
+  const schema = entry.extensions
+  if (schema === undefined) return true
+  try {
+    // XML carries every leaf as text: read it as the schema's types first.
+    // Converted on a copy: members that fail the check are kept as sent.
+    const value = format === 'xml' ? Value.Convert(schema, Value.Clone(members)) : members
+    if (!Value.Check(schema, value)) return false
+    if (value !== members) {
+      for (const key of Object.keys(members)) members[key] = (value as Record<string, unknown>)[key]
+    }
+    return true
+  } catch {
+    // A schema TypeBox cannot check without more context (an unresolved $ref): not a match.
+    return false
+  }
+}
+
+function parseDocument (body: string | undefined, format: BodyFormat): Record<string, unknown> | undefined {
+  if (body === undefined || body === '' || format === undefined) return undefined
+  let parsed: unknown
+  if (format === 'xml') {
+    parsed = parseProblemXml(body)
+  } else {
     try {
-      const parsed: unknown = JSON.parse(body)
-      if (isProblemDetails(parsed)) doc = parsed as Record<string, unknown>
+      parsed = JSON.parse(body)
     } catch {
-      doc = undefined
+      return undefined
     }
   }
-  if (doc === undefined && !isErrorStatus(httpStatus)) return undefined
+  return isProblemDetails(parsed) ? parsed as Record<string, unknown> : undefined
+}
 
-  const status = isErrorStatus(httpStatus) ? httpStatus : isErrorStatus(doc?.status) ? doc.status : 500
+/**
+ * Reads a problem response into a `ProblemError`.
+ *
+ * - A response whose status is below 400 is no error: `undefined`, and its
+ *   body is left unread for the caller.
+ * - The HTTP status is the problem's status (RFC 9457 §3.1.2: the member is
+ *   advisory; the response is what happened); a status HTTP does not define
+ *   (600 and up) gives 500.
+ * - The body is read as JSON (`application/json`, `+json`, none) or as
+ *   `application/problem+xml` (Appendix B), at most `maxBodyBytes` of it;
+ *   other bodies are not read.
+ * - A type defined with `defineProblem()` (recognised as defined, or relative
+ *   to `options.typeBase`) gives its class when the HTTP status is the
+ *   definition's and the extension members match its schema; else a plain
+ *   `ProblemError` carrying them. `about:blank` gives the status class
+ *   (`NotFound`, …), other types a plain `ProblemError`. Members of the wrong
+ *   type are ignored (§3.1).
+ * - `Retry-After` is kept when it is delta-seconds (capped at one day) or an
+ *   IMF-fixdate no more than a day ahead.
+ *
+ * Rejects with a `RangeError` for a body over `maxBodyBytes`, and a
+ * `TypeError` for something that is no response.
+ */
+export async function parseProblem (response: ProblemHttpResponse, options?: ParseProblemOptions): Promise<ProblemError | undefined> {
+  const limit = options?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new TypeError(`parseProblem(): maxBodyBytes must be a non-negative integer; got ${String(limit)}`)
+  }
+  const head = headOf(response)
+  const httpStatus = head.status
+  if (!(httpStatus >= 400)) return undefined
+  const status = isErrorStatus(httpStatus) ? httpStatus : 500
+
+  const format = formatOf(head.contentType)
+  let doc: Record<string, unknown> | undefined
+  if (format === undefined) discard(response)
+  else doc = parseDocument(await readBody(response, head, limit), format)
+
   const type = typeof doc?.type === 'string' && doc.type !== '' ? doc.type : 'about:blank'
+  const title = typeof doc?.title === 'string' ? doc.title : undefined
   const detail = typeof doc?.detail === 'string' ? doc.detail : undefined
 
   // Extension members, without the constructor's options: an upstream's
   // `headers` member must not become our response headers.
-  const init: ProblemInit = Object.create(null)
+  const members: Record<string, unknown> = Object.create(null)
   if (doc !== undefined) {
     for (const key of Object.keys(doc)) {
-      if (!RESERVED_MEMBERS.has(key)) init[key] = doc[key]
+      if (!RESERVED_MEMBERS.has(key)) members[key] = doc[key]
     }
   }
-  if (typeof doc?.instance === 'string') init.instance = doc.instance
-  const retry = retryAfterOf(retryAfter)
+  const init: ProblemInit = Object.create(null)
+  const retry = retryAfterOf(head.retryAfter, Date.now())
   if (retry !== undefined) init.retryAfter = retry
+  if (typeof doc?.instance === 'string') init.instance = doc.instance
 
   if (type !== 'about:blank') {
     const defined = definitionOf(type, options?.typeBase)
-    if (defined !== undefined) {
+    if (defined !== undefined && defined.status === status && membersMatch(defined, members, format)) {
+      Object.assign(init, members)
       init.detail = detail
       const Defined = defined.problemClass
       return new Defined(init as never)
@@ -191,16 +425,18 @@ export async function parseProblem (response: ProblemHttpResponse, options?: Par
   } else {
     const StatusClass = STATUS_CLASSES.get(status)
     if (StatusClass !== undefined) {
+      Object.assign(init, members)
       init.status = status
       // The status class's constructor takes the detail apart; a custom title is kept.
       const problem = new StatusClass(detail, init as Extensions)
-      if (typeof doc?.title === 'string') (problem as { title: string }).title = doc.title
+      if (title !== undefined) (problem as { title: string }).title = title
       return problem
     }
   }
+  Object.assign(init, members)
   init.status = status
   init.type = type
-  if (typeof doc?.title === 'string') init.title = doc.title
+  if (title !== undefined) init.title = title
   init.detail = detail
   return new ProblemError(init)
 }

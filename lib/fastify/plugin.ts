@@ -10,6 +10,7 @@ import { buildNotFoundHandler } from './not-found.js'
 import { decorateReply, REPLY_DECORATORS } from './decorators.js'
 import { installSchemas } from './openapi.js'
 import { registerCatalogue } from './catalogue-pages.js'
+import { warnAboutEarlyRoutes } from './early-routes.js'
 
 export { RegistrationError }
 
@@ -71,6 +72,7 @@ const problemDetailsPlugin: FastifyPluginAsync<ProblemDetailsOptions> = async fu
   // hook that keeps routes' problem responses in line (docs/openapi.md).
   installSchemas(fastify, settings)
   if (settings.typeDocs) registerCatalogue(fastify, settings)
+  warnAboutEarlyRoutes(fastify)
 }
 
 /** The plugin: `fastify.register(problemDetails, options)`. */
