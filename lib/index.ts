@@ -2,8 +2,7 @@
  * The public API: every name here is documented in docs/api.md, and
  * test/exports.test.ts lists them, so nothing joins or leaves by accident.
  */
-import type { ProblemError, ProblemInit } from './model/problem.js'
-import type { StatusExtensions } from './model/classes.js'
+import type { ExtensionsInit, ProblemError, ProblemInit, ProblemOptions } from './model/problem.js'
 import type { ProblemRegistry } from './mapping/registry.js'
 import { problemDetails } from './fastify/plugin.js'
 
@@ -26,6 +25,8 @@ export {
   type ProblemDocument,
   type ProblemHeaders,
   type Extensions,
+  type ExtensionsInit,
+  type ReservedMemberName,
   type RetryAfter
 } from './model/problem.js'
 export {
@@ -38,8 +39,7 @@ export {
   ServiceUnavailable, GatewayTimeout, HTTPVersionNotSupported, HttpVersionNotSupported,
   VariantAlsoNegotiates, InsufficientStorage, LoopDetected, BandwidthLimitExceeded, NotExtended,
   NetworkAuthenticationRequired,
-  type StatusProblemClass,
-  type StatusExtensions
+  type StatusProblemClass
 } from './model/classes.js'
 export { ValidationProblem, type ValidationErrorEntry } from './model/validation.js'
 export {
@@ -48,6 +48,7 @@ export {
   type DefinedProblem,
   type DefinedProblemClass,
   type DefinedProblemInit,
+  type DefinedProblemOptions,
   type DefinedProblemSchema,
   type ExtensionMembers
 } from './model/define.js'
@@ -82,8 +83,13 @@ export {
   type InjectResponseLike
 } from './client/index.js'
 
-/** A reply helper: `reply.notFound(detail?, extensions?)`. */
-export type ProblemHelper = (detail?: string, extensions?: StatusExtensions) => import('fastify').FastifyReply
+/**
+ * A reply helper: `reply.notFound(detail?, extensions?, options?)`. The
+ * extension members are only ever emitted as members; the options (`type`,
+ * `title`, `instance`, `headers`, `retryAfter`, `cause`) come from the third
+ * argument alone.
+ */
+export type ProblemHelper = (detail?: string, extensions?: ExtensionsInit, options?: ProblemOptions) => import('fastify').FastifyReply
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -40,8 +40,8 @@ async function upstream () {
     throw new OutOfCredit({ detail: 'Your balance is 20, the cost is 30', balance: 20, accounts: ['/a/1', '/a/2'] })
   })
   app.get('/missing', async (_req, reply) => reply.notFound('No user 7'))
-  app.get('/busy', async () => { throw new ServiceUnavailable('Try later', { retryAfter: 30 }) })
-  app.get('/unknown-type', async (_req, reply) => reply.problem({ status: 409, type: 'https://other.example/conflict', title: 'Other conflict', detail: 'x', tags: ['a'] }))
+  app.get('/busy', async () => { throw new ServiceUnavailable('Try later', undefined, { retryAfter: 30 }) })
+  app.get('/unknown-type', async (_req, reply) => reply.problem({ status: 409, type: 'https://other.example/conflict', title: 'Other conflict', detail: 'x', extensions: { tags: ['a'] } }))
   app.get('/custom-title', async (_req, reply) => reply.problem({ status: 404, title: 'User missing' }))
   app.get('/html', async (_req, reply) => reply.code(502).type('text/html').send('<html><body>Bad gateway</body></html>'))
   app.get('/ok', async () => ({ hello: 'world' }))
@@ -65,7 +65,7 @@ t.test('fetch, undici request() and inject give the same ProblemError of the def
     t.equal(problem?.status, 403)
     t.equal(problem?.detail, 'Your balance is 20, the cost is 30')
     t.equal(problem?.instance, '/credit')
-    t.same(problem?.extensions, { balance: 20, accounts: ['/a/1', '/a/2'], requestId: problem?.extensions.requestId })
+    t.same(problem?.extensions, { balance: 20, accounts: ['/a/1', '/a/2'] }, `${name}: the members the type declares`)
   }
 })
 
@@ -122,6 +122,7 @@ t.test('wrong-typed and dangerous members from an upstream are ignored', async (
   t.equal(problem?.headers, undefined, 'an upstream "headers" member never becomes response headers')
   t.equal(problem?.extensions.kept, 1)
   t.notOk('cause' in (problem?.extensions ?? {}))
+  t.equal(problem?.cause, undefined, 'an upstream "cause" member never becomes the cause')
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution')
 })
 
@@ -147,7 +148,7 @@ t.test('a gateway passes an upstream problem on, or wraps it', async (t) => {
   gateway.get('/wrap', async () => {
     const res = await fetch(url + '/credit')
     const problem = await parseProblem(res)
-    throw new BadGateway('The billing service refused the charge', { cause: problem })
+    throw new BadGateway('The billing service refused the charge', undefined, { cause: problem })
   })
   t.teardown(async () => { await gateway.close(); await up.close() })
 

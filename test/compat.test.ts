@@ -58,7 +58,7 @@ t.test('the problem members stay; message is the detail, else the title', async 
   app.get('/detail', async (_req, reply) => reply.notFound('User 7 does not exist'))
   app.get('/bare', async (_req, reply) => reply.notFound())
   app.get('/typed', async () => {
-    throw new ProblemError({ status: 403, type: 'https://x/out-of-credit', title: 'Out of credit', code: 'E_CREDIT', balance: 20 })
+    throw new ProblemError({ status: 403, type: 'https://x/out-of-credit', title: 'Out of credit', extensions: { code: 'E_CREDIT', balance: 20 } })
   })
   t.teardown(() => app.close())
   let body = (await app.inject('/detail')).json()

@@ -24,7 +24,7 @@ t.test('all 41 helpers, by name, status and title', async (t) => {
   })
   fastify.get('/:helper/detail', async (req, reply) => {
     const { helper } = req.params as { helper: string }
-    return (reply as unknown as Record<string, ProblemHelper>)[helper].call(reply, 'Because', { field: 'email', retryAfter: 3 })
+    return (reply as unknown as Record<string, ProblemHelper>)[helper].call(reply, 'Because', { field: 'email' }, { retryAfter: 3 })
   })
   for (const { status, title, helper } of STATUS_TABLE) {
     const bare = await fastify.inject('/' + helper)
@@ -61,7 +61,7 @@ t.test('a non-string detail is ignored at runtime', async (t) => {
 
 t.test('reply.problem() with an init', async (t) => {
   const fastify = await app(t)
-  fastify.get('/', async (_req, reply) => reply.problem({ status: 409, type: 'https://e.x/p/taken', title: 'Taken', detail: 'Email taken', field: 'email', headers: { 'x-hint': 'login' } }))
+  fastify.get('/', async (_req, reply) => reply.problem({ status: 409, type: 'https://e.x/p/taken', title: 'Taken', detail: 'Email taken', extensions: { field: 'email' }, headers: { 'x-hint': 'login' } }))
   const res = await fastify.inject('/')
   t.equal(res.statusCode, 409)
   t.equal(res.headers['x-hint'], 'login')
@@ -72,7 +72,7 @@ t.test('reply.problem() with a ProblemError goes through the registry, as if thr
   const fastify = await app(t)
   class Special extends NotFound {}
   fastify.problemDetails.map(Special, (err: Special) => ({ status: 410, detail: 'mapped: ' + err.detail }))
-  fastify.get('/plain', async (_req, reply) => reply.problem(new ProblemError({ status: 402, detail: 'Pay up', plan: 'pro' })))
+  fastify.get('/plain', async (_req, reply) => reply.problem(new ProblemError({ status: 402, detail: 'Pay up', extensions: { plan: 'pro' } })))
   fastify.get('/mapped', async (_req, reply) => reply.problem(new Special('x')))
   t.same((await fastify.inject('/plain')).json(), { type: 'about:blank', title: 'Payment Required', status: 402, detail: 'Pay up', instance: '/plain', plan: 'pro' })
   const mapped = await fastify.inject('/mapped')

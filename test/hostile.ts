@@ -94,10 +94,10 @@ function baseObject (base: Base, fields: Array<[string, FieldSpec]>): object {
     case 'httpErrors': return createError(500, 'base http error')
     case 'boom': return new Boom('base boom', { statusCode: 500 })
     case 'ProblemError': {
-      // The init itself is hostile: the constructor may throw, and then that is what is thrown.
-      const init: Record<string, unknown> = { status: 400 }
-      for (const [name, spec] of fields) define(init, name, fieldValue(spec, init))
-      return new ProblemError(init as unknown as ConstructorParameters<typeof ProblemError>[0])
+      // The members are hostile: the constructor may throw, and then that is what is thrown.
+      const extensions: Record<string, unknown> = {}
+      for (const [name, spec] of fields) define(extensions, name, fieldValue(spec, extensions))
+      return new ProblemError({ status: 400, extensions })
     }
   }
 }

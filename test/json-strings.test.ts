@@ -26,7 +26,7 @@ test('every string member reads back exactly, whichever serializer path it takes
   app.get('/helper', async (request, reply) => reply.notFound(pick(request), { note: pick(request) }))
   app.get('/thrown', async (request) => {
     const s = pick(request)
-    throw new ProblemError({ status: 409, type: 'https://example.com/problems/x', title: s, detail: s, tags: [s] })
+    throw new ProblemError({ status: 409, type: 'https://example.com/problems/x', title: s, detail: s, extensions: { tags: [s] } })
   })
   for (let i = 0; i < strings.length; i++) {
     const s = strings[i]

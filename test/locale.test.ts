@@ -22,10 +22,10 @@ async function app (options = {}) {
   const fastify = await build({ typeBase: TYPE_BASE, locales, ...options })
   fastify.get('/missing', async (_req, reply) => reply.notFound('No such user'))
   fastify.get('/credit', async () => {
-    throw new ProblemError({ status: 403, type: 'out-of-credit', title: 'You do not have enough credit', detail: 'Your balance is 20, the cost is 30', balance: 20, cost: 30 })
+    throw new ProblemError({ status: 403, type: 'out-of-credit', title: 'You do not have enough credit', detail: 'Your balance is 20, the cost is 30', extensions: { balance: 20, cost: 30 } })
   })
   fastify.get('/credit-no-cost', async () => {
-    throw new ProblemError({ status: 403, type: 'out-of-credit', title: 'You do not have enough credit', detail: 'Your balance is 20', balance: 20 })
+    throw new ProblemError({ status: 403, type: 'out-of-credit', title: 'You do not have enough credit', detail: 'Your balance is 20', extensions: { balance: 20 } })
   })
   fastify.get('/custom-title', async (_req, reply) => reply.problem({ status: 404, title: 'User missing' }))
   fastify.get('/conflict', async (_req, reply) => reply.conflict('Taken'))

@@ -37,7 +37,7 @@ async function logged (t: Test, options: ProblemDetailsOptions = {}): Promise<{ 
   t.teardown(() => app.close())
   await app.register(problemDetails, options)
   app.get('/boom', async () => { throw new Error('database password is hunter2') })
-  app.get('/limited', async (_req, reply) => reply.tooManyRequests('slow down', { retryAfter: 5 }))
+  app.get('/limited', async (_req, reply) => reply.tooManyRequests('slow down', undefined, { retryAfter: 5 }))
   app.get('/missing', async () => { throw new NotFound('No such user') })
   app.get('/teapot', async (_req, reply) => reply.imateapot())
   app.get('/unavailable', async () => { throw new ProblemError({ status: 503, type: 'https://e.x/p/maintenance', detail: 'Back soon' }) })

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import fc from 'fast-check'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type InjectOptions, type LightMyRequestResponse, type onRequestHookHandler } from 'fastify'
-import problemDetails, { ProblemError } from '../lib/index.js'
+import problemDetails, { ProblemError, type ProblemInit } from '../lib/index.js'
 import { Writable } from 'node:stream'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { build, nullStream, type FieldSpec, type ThrownSpec } from './hostile.js'
@@ -383,22 +383,25 @@ t.test('problems with hostile extension members and headers answer valid problem
   const app = Fastify({ logger: { level: 'info', stream: nullStream() } })
   await app.register(problemDetails, { compat: 'fastify' })
   const inits = new Map<string, { status: unknown, fields: Array<[string, FieldSpec]> }>()
-  function initOf (request: FastifyRequest): Record<string, unknown> {
+  function membersOf (request: FastifyRequest): Record<string, unknown> {
     const spec = inits.get(String(request.headers['x-case']))
     if (spec === undefined) throw new Error('no case')
-    const init: Record<string, unknown> = { status: spec.status }
+    const members: Record<string, unknown> = {}
     for (const [name, field] of spec.fields) {
-      Object.defineProperty(init, name, { enumerable: true, configurable: true, writable: true, value: build({ kind: 'object', base: 'plain', fields: [['v', field]], wrap: 'none' }) as unknown })
+      Object.defineProperty(members, name, { enumerable: true, configurable: true, writable: true, value: build({ kind: 'object', base: 'plain', fields: [['v', field]], wrap: 'none' }) as unknown })
       // Lift the built member out of its holder, keeping getters and cycles intact.
-      const holder = Object.getOwnPropertyDescriptor(init[name] as object, 'v') as PropertyDescriptor
-      Object.defineProperty(init, name, { ...holder, enumerable: true, configurable: true })
+      const holder = Object.getOwnPropertyDescriptor(members[name] as object, 'v') as PropertyDescriptor
+      Object.defineProperty(members, name, { ...holder, enumerable: true, configurable: true })
     }
-    return init
+    return members
+  }
+  function initOf (request: FastifyRequest): ProblemInit {
+    return { status: inits.get(String(request.headers['x-case']))?.status as number, extensions: membersOf(request) }
   }
   app.get('/ok', async () => ({ ok: true }))
-  app.get('/throw', async (request) => { throw new ProblemError(initOf(request) as ConstructorParameters<typeof ProblemError>[0]) })
-  app.get('/reply', async (request, reply) => reply.problem(initOf(request) as Parameters<FastifyReply['problem']>[0]))
-  app.get('/helper', async (request, reply) => reply.conflict('taken', initOf(request)))
+  app.get('/throw', async (request) => { throw new ProblemError(initOf(request)) })
+  app.get('/reply', async (request, reply) => reply.problem(initOf(request)))
+  app.get('/helper', async (request, reply) => reply.conflict('taken', membersOf(request)))
   await app.ready()
   t.teardown(() => app.close())
 
@@ -418,7 +421,7 @@ t.test('problems with hostile extension members and headers answer valid problem
 t.test('BigInt extension members are sent as decimal strings', async (t) => {
   const app = Fastify()
   await app.register(problemDetails)
-  app.get('/', async () => { throw new ProblemError({ status: 409, balance: 12345678901234567890n, nested: { big: 1n } }) })
+  app.get('/', async () => { throw new ProblemError({ status: 409, extensions: { balance: 12345678901234567890n, nested: { big: 1n } } }) })
   const res = await app.inject('/')
   t.equal(res.statusCode, 409)
   t.equal(res.json().balance, '12345678901234567890')

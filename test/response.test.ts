@@ -69,7 +69,7 @@ t.test('instance: the path without its query string, or the option\'s choice', a
   t.notOk('instance' in (await nonString.inject('/')).json())
 
   const own = await app(t)
-  own.get('/', async () => { throw new NotFound('x', { instance: '/things/1' }) })
+  own.get('/', async () => { throw new NotFound('x', undefined, { instance: '/things/1' }) })
   t.equal((await own.inject('/?q=1')).json().instance, '/things/1', 'a problem\'s own instance wins')
 })
 
@@ -95,14 +95,14 @@ t.test('the request-id member', async (t) => {
 
 t.test('extension members: top level, never overwriting standard members or polluting prototypes', async (t) => {
   const fastify = await app(t, { requestIdMember: false })
-  fastify.get('/ext', async () => { throw new ProblemError({ status: 409, detail: 'taken', field: 'email', nested: { a: [1, 2] }, nothing: null }) })
+  fastify.get('/ext', async () => { throw new ProblemError({ status: 409, detail: 'taken', extensions: { field: 'email', nested: { a: [1, 2] }, nothing: null } }) })
   fastify.get('/reserved', async (_req, reply) => {
-    const init = JSON.parse('{"status":400,"detail":"real","__proto__":{"admin":true},"constructor":{"x":1},"prototype":1,"ok":true}')
+    const init = JSON.parse('{"status":400,"detail":"real","extensions":{"__proto__":{"admin":true},"constructor":{"x":1},"prototype":1,"ok":true}}')
     return reply.problem(init)
   })
   fastify.get('/collide', async (_req, reply) => {
-    // A helper's second argument may set type, title and instance (problem
-    // options), but never the status or the detail.
+    // A helper's second argument is members only: it never sets the status,
+    // the detail or the type.
     return reply.badRequest('real', { status: 200, detail: 'fake', type: 'https://e.x/p/bad', fine: 1 } as Record<string, unknown>)
   })
   fastify.get('/hostile', async () => {
@@ -124,7 +124,7 @@ t.test('extension members: top level, never overwriting standard members or poll
 
   const collide = await fastify.inject('/collide')
   t.equal(collide.statusCode, 400)
-  t.same(collide.json(), { type: 'https://e.x/p/bad', title: 'Bad Request', status: 400, detail: 'real', instance: '/collide', fine: 1 })
+  t.same(collide.json(), { type: 'about:blank', title: 'Bad Request', status: 400, detail: 'real', instance: '/collide', fine: 1 })
 
   const hostile = await fastify.inject('/hostile')
   t.equal(hostile.statusCode, 400)
@@ -134,11 +134,11 @@ t.test('extension members: top level, never overwriting standard members or poll
 
 t.test('Retry-After, WWW-Authenticate and Allow come from the problem', async (t) => {
   const fastify = await app(t)
-  fastify.get('/503', async () => { throw new ServiceUnavailable('Maintenance', { retryAfter: 120 }) })
-  fastify.get('/503-date', async (_req, reply) => reply.serviceUnavailable(undefined, { retryAfter: new Date('2031-05-06T07:08:09Z') }))
-  fastify.get('/401', async () => { throw new Unauthorized('Token expired', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } }) })
-  fastify.get('/405', async (_req, reply) => reply.methodNotAllowed(undefined, { headers: { Allow: 'GET, HEAD' } }))
-  fastify.get('/405b', async () => { throw new MethodNotAllowed(undefined, { headers: { allow: 'POST' } }) })
+  fastify.get('/503', async () => { throw new ServiceUnavailable('Maintenance', undefined, { retryAfter: 120 }) })
+  fastify.get('/503-date', async (_req, reply) => reply.serviceUnavailable(undefined, undefined, { retryAfter: new Date('2031-05-06T07:08:09Z') }))
+  fastify.get('/401', async () => { throw new Unauthorized('Token expired', undefined, { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } }) })
+  fastify.get('/405', async (_req, reply) => reply.methodNotAllowed(undefined, undefined, { headers: { Allow: 'GET, HEAD' } }))
+  fastify.get('/405b', async () => { throw new MethodNotAllowed(undefined, undefined, { headers: { allow: 'POST' } }) })
 
   const unavailable = await fastify.inject('/503')
   t.equal(unavailable.statusCode, 503)

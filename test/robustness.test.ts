@@ -100,14 +100,16 @@ t.test('extension members that cannot be serialized never crash the response', a
     const problem = new ProblemError({
       status: 409,
       detail: 'odd members',
-      big: 12345678901234567890n,
-      nestedBig: { n: 1n, list: [2n] },
-      cycle,
-      fn: () => 1,
-      sym: Symbol('s'),
-      undef: undefined,
-      badJson: { toJSON () { throw new Error('toJSON') } },
-      ok: 'kept'
+      extensions: {
+        big: 12345678901234567890n,
+        nestedBig: { n: 1n, list: [2n] },
+        cycle,
+        fn: () => 1,
+        sym: Symbol('s'),
+        undef: undefined,
+        badJson: { toJSON () { throw new Error('toJSON') } },
+        ok: 'kept'
+      }
     })
     Object.defineProperty(problem.extensions, 'getter', { get () { throw new Error('getter') }, enumerable: true })
     throw problem

@@ -43,7 +43,7 @@ async function serve (): Promise<void> {
   app.get('/unexpected', async () => { throw new Error('database password is hunter2') })
   app.get('/thrown-string', async () => { throw 'a string' }) // eslint-disable-line no-throw-literal
   app.get('/mapped', async () => { throw new UpstreamError('upstream') })
-  app.get('/big', async () => { throw new ProblemError({ status: 409, type: 'conflict', items: Array.from({ length: 50 }, (_v, i) => ({ i, big: BigInt(i) })) }) })
+  app.get('/big', async () => { throw new ProblemError({ status: 409, type: 'conflict', extensions: { items: Array.from({ length: 50 }, (_v, i) => ({ i, big: BigInt(i) })) } }) })
   app.post('/validate', { schema: { body: { type: 'object', required: ['email'], properties: { email: { type: 'string', format: 'email' } } } } }, async () => ({ ok: true }))
   await app.listen({ port: 0, host: '127.0.0.1' })
   const gc = (globalThis as { gc?: () => void }).gc as () => void

@@ -401,42 +401,33 @@ export async function parseProblem (response: ProblemHttpResponse, options?: Par
   const title = typeof doc?.title === 'string' ? doc.title : undefined
   const detail = typeof doc?.detail === 'string' ? doc.detail : undefined
 
-  // Extension members, without the constructor's options: an upstream's
-  // `headers` member must not become our response headers.
-  const members: Record<string, unknown> = Object.create(null)
+  // The received members go where members go, and only there: an upstream's
+  // `headers`, `retryAfter` or `cause` member must not become options of the
+  // error we hand back (and so our response headers, if it is rethrown).
+  const members: Extensions = Object.create(null)
   if (doc !== undefined) {
     for (const key of Object.keys(doc)) {
       if (!RESERVED_MEMBERS.has(key)) members[key] = doc[key]
     }
   }
-  const init: ProblemInit = Object.create(null)
+  const instance = typeof doc?.instance === 'string' ? doc.instance : undefined
   const retry = retryAfterOf(head.retryAfter, Date.now())
-  if (retry !== undefined) init.retryAfter = retry
-  if (typeof doc?.instance === 'string') init.instance = doc.instance
 
   if (type !== 'about:blank') {
     const defined = definitionOf(type, options?.typeBase)
     if (defined !== undefined && defined.status === status && membersMatch(defined, members, format)) {
-      Object.assign(init, members)
-      init.detail = detail
+      // A defined class keeps the members its schema declares.
+      members.detail = detail
       const Defined = defined.problemClass
-      return new Defined(init as never)
+      return new Defined(members, { instance, retryAfter: retry })
     }
   } else {
     const StatusClass = STATUS_CLASSES.get(status)
     if (StatusClass !== undefined) {
-      Object.assign(init, members)
-      init.status = status
-      // The status class's constructor takes the detail apart; a custom title is kept.
-      const problem = new StatusClass(detail, init as Extensions)
-      if (title !== undefined) (problem as { title: string }).title = title
-      return problem
+      // A custom title is kept.
+      return new StatusClass(detail, members, { title, instance, retryAfter: retry })
     }
   }
-  Object.assign(init, members)
-  init.status = status
-  init.type = type
-  if (title !== undefined) init.title = title
-  init.detail = detail
+  const init: ProblemInit = { status, type, title, detail, instance, retryAfter: retry, extensions: members }
   return new ProblemError(init)
 }

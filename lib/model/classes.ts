@@ -1,13 +1,14 @@
-import { ProblemError, statusInit, type Extensions, type ProblemOptions } from './problem.js'
+import { ProblemError, statusInit, type ExtensionsInit, type ProblemOptions } from './problem.js'
 import { STATUS_TABLE, type StatusEntry } from './status.js'
 import { escapePointerToken, pointerFragment } from './pointer.js'
 
-/** The second argument of a status class or reply helper: extension members and problem options. */
-export type StatusExtensions = Extensions & Omit<ProblemOptions, 'detail'>
-
-/** A problem class for one HTTP status: `new NotFound(detail?, extensions?)`. */
+/**
+ * A problem class for one HTTP status: `new NotFound(detail?, extensions?, options?)`.
+ * The extension members and the options that steer the response never share
+ * an argument: request data given as members is only ever emitted as members.
+ */
 export interface StatusProblemClass {
-  new (detail?: string, extensions?: StatusExtensions): ProblemError
+  new (detail?: string, extensions?: ExtensionsInit, options?: ProblemOptions): ProblemError
   readonly prototype: ProblemError
   /** The HTTP status every instance carries. */
   readonly status: number
@@ -20,8 +21,8 @@ function statusClass (entry: StatusEntry): StatusProblemClass {
   const StatusProblem = class extends ProblemError {
     static readonly status = status
     static readonly title = entry.title
-    constructor (detail?: string, extensions?: StatusExtensions) {
-      super(extensions === undefined ? { status, detail: typeof detail === 'string' ? detail : undefined } : statusInit(status, detail, extensions))
+    constructor (detail?: string, extensions?: ExtensionsInit, options?: ProblemOptions) {
+      super(statusInit(status, detail, extensions, options))
     }
   }
   Object.defineProperty(StatusProblem, 'name', { value: entry.className })

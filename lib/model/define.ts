@@ -1,5 +1,5 @@
 import { Type, type Static, type TObject, type TProperties, type TUnsafe } from '@sinclair/typebox'
-import { ABOUT_BLANK, ProblemError, readInit, type ProblemHeaders, type ProblemOptions } from './problem.js'
+import { ABOUT_BLANK, ProblemError, headersOf, type Extensions, type ProblemHeaders, type ProblemOptions } from './problem.js'
 import { MEMBER_NAME, RESERVED_MEMBERS } from './members.js'
 import { isErrorStatus, reasonPhrase } from './status.js'
 import { PROBLEM_DETAILS_ID, VALIDATION_PROBLEM_DETAILS_ID, schemaRef, standardMembers } from './schemas.js'
@@ -29,11 +29,21 @@ export interface ProblemDefinition<S extends TObject | undefined = undefined> {
 /** The extension members of a definition, as static types. */
 export type ExtensionMembers<S> = S extends TObject ? Static<S> : {}
 
-/** What the constructor of a defined problem takes: the occurrence members and the typed extension members. */
-export type DefinedProblemInit<S> = Omit<ProblemOptions, 'type' | 'title'> & ExtensionMembers<S>
+/**
+ * The first argument of a defined problem's constructor: the detail and the
+ * extension members the schema declares, typed by it. Only declared members
+ * are emitted; nothing here is read as an option.
+ */
+export type DefinedProblemInit<S> = { detail?: string } & ExtensionMembers<S>
 
-/** The constructor's argument is optional when no extension member is required. */
-type InitArgs<I> = {} extends I ? [init?: I] : [init: I]
+/**
+ * The second argument of a defined problem's constructor: the options of this
+ * occurrence. Type, title and status belong to the definition.
+ */
+export type DefinedProblemOptions = Pick<ProblemOptions, 'instance' | 'headers' | 'retryAfter' | 'cause'>
+
+/** The constructor's first argument is optional when no extension member is required. */
+type InitArgs<I> = {} extends I ? [init?: I, options?: DefinedProblemOptions] : [init: I, options?: DefinedProblemOptions]
 
 type PropertiesOf<S> = S extends TObject<infer P> ? P : {}
 
@@ -72,7 +82,16 @@ const SCHEMA_ID = /^[A-Za-z][A-Za-z0-9._-]*$/
 const WORDS = /[^A-Za-z0-9]+/
 const hasOwn = Object.prototype.hasOwnProperty
 
-type MutableProblem = Parameters<typeof readInit>[0]
+interface MutableProblem {
+  status: number
+  type: string
+  title: string
+  detail: string | undefined
+  instance: string | undefined
+  extensions: Extensions
+  headers: ProblemHeaders | undefined
+  message: string
+}
 
 function fail (type: unknown, message: string): never {
   throw new RegistrationError(`defineProblem(${JSON.stringify(type)}): ${message}`)
@@ -198,6 +217,9 @@ export function defineProblem<S extends TObject | undefined = undefined> (defini
   // The init of the base constructor: status, type and title are fixed per
   // type, so they are frozen once here instead of merged into every init.
   const base = Object.freeze({ status, type, title })
+  // The only member names a problem of this type emits (RFC 9457 §3.2: the
+  // type defines its members): anything else in an init is dropped.
+  const memberNames: readonly string[] = Object.freeze(Object.keys(extensionProperties))
 
   const Defined = class extends ProblemError {
     static readonly type = type
@@ -210,21 +232,28 @@ export function defineProblem<S extends TObject | undefined = undefined> (defini
     static readonly schema = schema
     static readonly ref = schemaRef(schema)
 
-    constructor (init?: DefinedProblemInit<S>) {
+    constructor (init?: DefinedProblemInit<S>, options?: DefinedProblemOptions) {
       // The base init settles status (and so whether a stack is captured) and
-      // title; the occurrence members are then read from the caller's init by
-      // the one reader, without copying it.
+      // title; the detail and the declared members are then read from the
+      // caller's init, the options from `options` only.
       super(base)
-      const self = this as unknown as MutableProblem & { message: string }
-      if (init !== undefined && init !== null) {
-        readInit(self, init as Parameters<typeof readInit>[1])
-        self.status = status
-        self.type = type
-        self.title = title
-        if (self.extensions === undefined) self.extensions = {}
-        if (self.detail !== undefined) self.message = self.detail
-        const cause = (init as { cause?: unknown }).cause
-        if (cause !== undefined) Object.defineProperty(this, 'cause', { value: cause, writable: true, configurable: true })
+      const self = this as unknown as MutableProblem
+      if (init !== undefined && init !== null && typeof init === 'object') {
+        const detail = (init as { detail?: unknown }).detail
+        if (typeof detail === 'string') {
+          self.detail = detail
+          self.message = detail
+        }
+        const members = self.extensions
+        for (let i = 0; i < memberNames.length; i++) {
+          const name = memberNames[i]
+          if (hasOwn.call(init, name)) members[name] = (init as Extensions)[name]
+        }
+      }
+      if (options !== undefined && options !== null && typeof options === 'object') {
+        if (typeof options.instance === 'string') self.instance = options.instance
+        self.headers = headersOf(options.headers, options.retryAfter)
+        if (options.cause !== undefined) Object.defineProperty(this, 'cause', { value: options.cause, writable: true, configurable: true })
       }
       if (headers !== undefined) {
         if (self.headers === undefined) {

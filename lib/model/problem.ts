@@ -7,35 +7,59 @@ export { ABOUT_BLANK }
 /** Extension members (RFC 9457 §3.2): any JSON-serializable members beside the standard five. */
 export type Extensions = Record<string, unknown>
 
+/**
+ * The names that are never emitted as extension members: the standard members
+ * (RFC 9457 §3.1) and the options that steer a response. Typed as absent, so
+ * a 0.1 call that still passes an option among the members (`{ retryAfter: 5 }`)
+ * fails to compile instead of losing its header.
+ */
+export type ReservedMemberName = 'type' | 'title' | 'status' | 'detail' | 'instance' | 'headers' | 'retryAfter' | 'cause'
+
+/**
+ * Extension members as given to a constructor, factory or reply helper: only
+ * ever emitted as members, never read as options. The standard members and
+ * option names are dropped (and rejected by the type).
+ */
+export type ExtensionsInit = Extensions & { [K in ReservedMemberName]?: never }
+
 /** Response headers a problem asks for (`Retry-After`, `WWW-Authenticate`, `Allow`, …). */
 export type ProblemHeaders = Record<string, string | number>
 
 /** Seconds from now, or the moment to retry at; becomes `Retry-After` (RFC 9110 §10.2.3). */
 export type RetryAfter = number | Date
 
-/** The standard members and options shared by every way of making a problem. */
+/**
+ * The options that steer a response, kept apart from the extension members:
+ * the third argument of status classes and reply helpers, and part of a
+ * problem init.
+ */
 export interface ProblemOptions {
   /** A URI reference that identifies the problem type (RFC 9457 §3.1.1); relative ones resolve against `typeBase`. */
   type?: string
   /** A short summary of the problem type (RFC 9457 §3.1.3). Defaults to the status phrase. */
   title?: string
-  /** An explanation specific to this occurrence (RFC 9457 §3.1.4). */
-  detail?: string
   /** A URI reference for this occurrence (RFC 9457 §3.1.5). Defaults to the request path. */
   instance?: string
   /** Response headers sent with the problem. */
   headers?: ProblemHeaders
-  /** The underlying error; logged, never sent. */
-  cause?: unknown
   /** Sets `Retry-After`: seconds, or a `Date`. */
   retryAfter?: RetryAfter
+  /** The underlying error; logged, never sent. */
+  cause?: unknown
 }
 
-/** What `new ProblemError(...)`, `reply.problem(...)` and registry mappers take. */
-export interface ProblemInit extends ProblemOptions {
+/**
+ * What `new ProblemError(...)`, `reply.problem(...)` and registry mappers take:
+ * the status, the detail and the options, with the extension members under
+ * `extensions` only. Other keys are neither members nor options.
+ */
+export interface ProblemInit<E extends Extensions = Extensions> extends ProblemOptions {
   /** The HTTP status code, 400–599. Anything else becomes 500. */
   status: number
-  [extension: string]: unknown
+  /** An explanation specific to this occurrence (RFC 9457 §3.1.4). */
+  detail?: string
+  /** The extension members (RFC 9457 §3.2): only ever emitted as members. */
+  extensions?: E & ExtensionsInit
 }
 
 /** The problem details object as it is serialized (RFC 9457 §3). */
@@ -92,9 +116,44 @@ interface MutableProblem {
 }
 
 /**
+ * The response headers of a problem: `headers` copied (so the caller's object
+ * is not kept), with `Retry-After` from `retryAfter`.
+ */
+export function headersOf (given: unknown, retryAfter: unknown): ProblemHeaders | undefined {
+  let headers: ProblemHeaders | undefined
+  if (given !== null && typeof given === 'object') {
+    headers = {}
+    for (const name of Object.keys(given)) headers[name] = (given as ProblemHeaders)[name]
+  }
+  const value = retryAfterValue(retryAfter)
+  if (value !== undefined) {
+    if (headers === undefined) headers = {}
+    headers['retry-after'] = value
+  }
+  return headers
+}
+
+/**
+ * The extension members of an object given as members: its own enumerable
+ * keys, copied, without the reserved names (the standard members, the option
+ * names and prototype-polluting names). Nothing in it is read as an option.
+ */
+export function membersOf (given: unknown): Extensions | undefined {
+  if (given === null || typeof given !== 'object') return undefined
+  let extensions: Extensions | undefined
+  for (const key in given) {
+    if (!hasOwn.call(given, key) || RESERVED_MEMBERS.has(key)) continue
+    if (extensions === undefined) extensions = {}
+    extensions[key] = (given as Extensions)[key]
+  }
+  return extensions
+}
+
+/**
  * Reads a problem init into `target`: the one place that turns user input into
  * the standard members. The status is coerced to 500 when it is not an error
- * status, so a problem can never say one status and send another.
+ * status, so a problem can never say one status and send another. Members come
+ * from `init.extensions` only.
  */
 export function readInit (target: MutableProblem, init: ProblemInit): void {
   const status = isErrorStatus(init.status) ? init.status : 500
@@ -103,27 +162,8 @@ export function readInit (target: MutableProblem, init: ProblemInit): void {
   target.title = typeof init.title === 'string' ? init.title : reasonPhrase(status)
   target.detail = typeof init.detail === 'string' ? init.detail : undefined
   target.instance = typeof init.instance === 'string' ? init.instance : undefined
-
-  let headers: ProblemHeaders | undefined
-  const given = init.headers
-  if (given !== null && typeof given === 'object') {
-    headers = {}
-    for (const name of Object.keys(given)) headers[name] = given[name]
-  }
-  const retryAfter = retryAfterValue(init.retryAfter)
-  if (retryAfter !== undefined) {
-    if (headers === undefined) headers = {}
-    headers['retry-after'] = retryAfter
-  }
-  target.headers = headers
-
-  let extensions: Extensions | undefined
-  for (const key in init) {
-    if (!hasOwn.call(init, key) || RESERVED_MEMBERS.has(key)) continue
-    if (extensions === undefined) extensions = {}
-    extensions[key] = init[key]
-  }
-  target.extensions = extensions
+  target.headers = headersOf(init.headers, init.retryAfter)
+  target.extensions = membersOf(init.extensions)
 }
 
 /**
@@ -145,16 +185,26 @@ export function problemFromInit (init: ProblemInit): Problem {
 }
 
 /**
- * The init of a status class or reply helper: `extensions` (members and
- * options) with the status and detail that the class or helper fixes. Copied
- * with `Object.assign`: object spread of an arbitrary object measured several
- * times slower on Node 20 (docs/benchmarks.md).
+ * The init of a status class or reply helper given options: the status and
+ * detail that the class or helper fixes, the members as given, and only the
+ * named options read from `options` (a fixed shape: no spread of the caller's
+ * object, which measured several times slower on Node 20, docs/benchmarks.md).
  */
-export function statusInit (status: number, detail: unknown, extensions: object): ProblemInit {
-  const init = Object.assign({}, extensions) as ProblemInit
-  init.status = status
-  init.detail = typeof detail === 'string' ? detail : undefined
-  return init
+export function statusInit (status: number, detail: unknown, extensions: unknown, options: ProblemOptions | undefined): ProblemInit {
+  if (options === undefined || options === null || typeof options !== 'object') {
+    return { status, detail: detail as string | undefined, extensions: extensions as Extensions }
+  }
+  return {
+    status,
+    detail: detail as string | undefined,
+    extensions: extensions as Extensions,
+    type: options.type,
+    title: options.title,
+    instance: options.instance,
+    headers: options.headers,
+    retryAfter: options.retryAfter,
+    cause: options.cause
+  }
 }
 
 /**
@@ -184,7 +234,7 @@ export class ProblemError<E extends Extensions = Extensions> extends Error imple
   /** The extension members; `{}` when there are none. */
   declare readonly extensions: E
 
-  constructor (init: ProblemInit & E) {
+  constructor (init: ProblemInit<E>) {
     const limit = Error.stackTraceLimit
     // Read once: the init may be a getter-laden object, and the branch below must
     // agree with the status readInit settles on.

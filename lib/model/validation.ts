@@ -21,7 +21,7 @@ export class ValidationProblem extends ProblemError<{ errors: ValidationErrorEnt
     super({
       status: 400,
       detail: typeof detail === 'string' ? detail : 'The request is not valid',
-      errors: Array.isArray(errors) ? errors : []
+      extensions: { errors: Array.isArray(errors) ? errors : [] }
     })
   }
 }

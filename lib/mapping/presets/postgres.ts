@@ -80,7 +80,7 @@ function foreignKeyViolation (error: PgError): Problem {
   if (typeof detail !== 'string' || !detail.includes(NOT_PRESENT)) return STILL_REFERENCED
   const columns = keyColumns(detail)
   if (columns === undefined) return MISSING_REFERENCE
-  return problemFromInit({ status: 422, detail: `The ${columns} refers to a resource that does not exist`, field: columns })
+  return problemFromInit({ status: 422, detail: `The ${columns} refers to a resource that does not exist`, extensions: { field: columns } })
 }
 
 /** 23502 not_null_violation → 422 with the column the driver names. */
@@ -88,7 +88,7 @@ function notNullViolation (error: PgError): Problem {
   logWithError(error)
   const column = typeof error.column === 'string' ? identifier(error.column) : undefined
   if (column === undefined) return MISSING_VALUE
-  return problemFromInit({ status: 422, detail: `A value for ${column} is required`, field: column })
+  return problemFromInit({ status: 422, detail: `A value for ${column} is required`, extensions: { field: column } })
 }
 
 /** Answers that do not depend on the error, logged with it when they are 4xx. */
