@@ -23,7 +23,16 @@ const Plain = defineProblem({ type: 'types-plain', status: 409, title: 'Plain' }
 
 test('the constructor is typed by the extension schema', () => {
   expect(new OutOfCredit({ detail: 'Your balance is 20, the cost is 30', balance: 20, accounts: ['/a/12345'] })).type.toBe<DefinedProblem<typeof OutOfCredit.extensions>>()
-  expect(new OutOfCredit({ balance: 20, accounts: [], note: 'x', instance: '/i', retryAfter: 5, headers: { 'x-a': '1' }, cause: new Error('x') })).type.not.toRaiseError()
+  expect(new OutOfCredit({ balance: 20, accounts: [], note: 'x' }, { instance: '/i', retryAfter: 5, headers: { 'x-a': '1' }, cause: new Error('x') })).type.not.toRaiseError()
+  // options go in the second argument, never among the members
+  expect(new OutOfCredit({ balance: 20, accounts: [], instance: '/i' })).type.toRaiseError()
+  expect(new OutOfCredit({ balance: 20, accounts: [], retryAfter: 5 })).type.toRaiseError()
+  expect(new OutOfCredit({ balance: 20, accounts: [], headers: { 'x-a': '1' } })).type.toRaiseError()
+  expect(new OutOfCredit({ balance: 20, accounts: [], cause: new Error('x') })).type.toRaiseError()
+  // type, title and status belong to the definition, in the options too
+  expect(new OutOfCredit({ balance: 20, accounts: [] }, { title: 'Other' })).type.toRaiseError()
+  expect(new OutOfCredit({ balance: 20, accounts: [] }, { type: 'other' })).type.toRaiseError()
+  expect(new OutOfCredit({ balance: 20, accounts: [] }, { status: 400 })).type.toRaiseError()
   // a missing member, a wrongly typed member, an unknown member, no init at all
   expect(new OutOfCredit({ balance: 20 })).type.toRaiseError()
   expect(new OutOfCredit({ balance: '20', accounts: [] })).type.toRaiseError()
@@ -38,6 +47,7 @@ test('the constructor is typed by the extension schema', () => {
 test('without extensions the init is optional', () => {
   expect(new Plain()).type.not.toRaiseError()
   expect(new Plain({ detail: 'x' })).type.not.toRaiseError()
+  expect(new Plain(undefined, { instance: '/i' })).type.not.toRaiseError()
   expect(new Plain({ balance: 1 })).type.toRaiseError()
 })
 
