@@ -59,7 +59,7 @@ function statusError (status, message) {
 }
 
 function outOfStock (error) {
-  return { status: 409, title: 'Out of stock', detail: 'The item is out of stock', sku: error.sku }
+  return { status: 409, title: 'Out of stock', detail: 'The item is out of stock', extensions: { sku: error.sku } }
 }
 
 /**

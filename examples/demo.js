@@ -72,6 +72,13 @@ app.post('/users/:id/purchases', { schema: { response: problemResponses(404, Out
   })
 })
 
+// Request data as extension members: only ever emitted as members, so a body
+// with "headers", "type" or "title" in it cannot steer the response.
+app.put('/users/:id/email', async (request, reply) => reply.conflict('This email is taken', request.body))
+
+// The options that steer the response (here Retry-After) come third.
+app.get('/search', async (_request, reply) => reply.tooManyRequests('Slow down', { limit: 100 }, { retryAfter: 30 }))
+
 // A validation failure: one errors[] entry per schema error, with JSON Pointers.
 app.post('/users', {
   schema: {
@@ -119,6 +126,8 @@ Try:
   curl -i -X POST ${base}/users/1/purchases
   curl -i -X POST ${base}/users -H 'content-type: application/json' -d '{"name":"","mail":"x"}'
   curl -i -X POST ${base}/users -H 'content-type: application/json' -d '{"name":'
+  curl -i -X PUT ${base}/users/1/email -H 'content-type: application/json' -d '{"email":"ada@example.com","headers":{"set-cookie":"sid=x"},"title":"Pwned"}'
+  curl -i ${base}/search
   curl -i ${base}/reports
   curl -i -X POST ${base}/payments
   curl -i ${base}/nowhere?token=secret
