@@ -24,7 +24,7 @@ async function app (options: ProblemDetailsOptions): Promise<{ app: FastifyInsta
   fastify.get('/thrown', async () => { throw new NotFound('No user 8') })
   fastify.get('/mapped', async () => { throw new GatewayError('upstream said no') })
   fastify.get('/unexpected', async () => { throw new Error('db-7 down') })
-  fastify.get('/init', async (_req, reply) => reply.problem({ status: 409, title: 'Taken', tenant: 'own' }))
+  fastify.get('/init', async (_req, reply) => reply.problem({ status: 409, title: 'Taken', extensions: { tenant: 'own' } }))
   fastify.get('/validated', { schema: { querystring: { type: 'object', required: ['q'], properties: { q: { type: 'string' } } } } }, async () => 'ok')
   fastify.get('/broken', async () => {
     const problem = new NotFound('x')
