@@ -5,15 +5,13 @@ import { ProblemError, plainProblem, problemFromInit, statusInit, type Problem, 
 import { STATUS_TABLE } from '../model/status.js'
 import { sendProblem } from './send.js'
 import { resolveError } from './error-handler.js'
-
-/** The reply decorators this plugin owns: `problem` and the status helpers. */
-export const REPLY_DECORATORS: ReadonlySet<string> = new Set(['problem', ...STATUS_TABLE.map((entry) => entry.helper)])
+import { shareReplyDecorator, type OwnedDecorators } from './sensible/index.js'
 
 /**
  * `reply.problem()` and one helper per status with @fastify/sensible's names.
  * The helpers send a problem without constructing an `Error`: no stack capture.
  */
-export function decorateReply (fastify: FastifyInstance, settings: Settings): void {
+export function decorateReply (fastify: FastifyInstance, settings: Settings, owned: OwnedDecorators): void {
   fastify.decorateReply('problem', function problem (this: FastifyReply, value: ProblemInit | ProblemError): FastifyReply {
     // A ProblemError goes through the registry, exactly as if it were thrown.
     if (value instanceof ProblemError) return sendProblem(this, resolveError(value, this.request), settings, value)
@@ -21,7 +19,8 @@ export function decorateReply (fastify: FastifyInstance, settings: Settings): vo
   })
 
   for (const { status, helper } of STATUS_TABLE) {
-    fastify.decorateReply(helper, function statusHelper (this: FastifyReply, detail?: string, extensions?: StatusExtensions): FastifyReply {
+    // Beside @fastify/sensible registered first, its helper keeps the name.
+    shareReplyDecorator(fastify, helper, function statusHelper (this: FastifyReply, detail?: string, extensions?: StatusExtensions): FastifyReply {
       let problem: Problem
       if (extensions === undefined) {
         problem = plainProblem(status, typeof detail === 'string' ? detail : undefined)
@@ -29,6 +28,6 @@ export function decorateReply (fastify: FastifyInstance, settings: Settings): vo
         problem = problemFromInit(statusInit(status, detail, extensions))
       }
       return sendProblem(this, problem, settings)
-    })
+    }, owned)
   }
 }
