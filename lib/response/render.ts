@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import { GENERIC_500, type Problem, type ProblemHeaders } from '../model/problem.js'
 import { ABOUT_BLANK, resolveTypeAgainst } from '../model/type-uri.js'
 import { isErrorStatus } from '../model/status.js'
+import { ownStatus, type StatusShaped } from '../mapping/error-status.js'
 import { CONTENT_TYPES, PROBLEM_XML, negotiate } from './negotiate.js'
 import { serializeJson, type Rendering } from './serialize.js'
 import { serializeXml } from './xml.js'
@@ -138,10 +139,9 @@ function codeOf (problem: Problem, error: unknown): string | undefined {
 function fastifyMessage (problem: Problem, error: unknown): string | undefined {
   try {
     if (problem.status >= 500 || error === null || typeof error !== 'object') return undefined
-    const e = error as { message?: unknown, statusCode?: unknown, status?: unknown, expose?: unknown }
+    const e = error as StatusShaped
     if (typeof e.message !== 'string' || e.expose === false) return undefined
-    const own = isErrorStatus(e.statusCode) ? e.statusCode : typeof e.expose === 'boolean' && isErrorStatus(e.status) ? e.status : undefined
-    return own === problem.status ? e.message : undefined
+    return ownStatus(e) === problem.status ? e.message : undefined
   } catch {
     return undefined
   }

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http'
 import { ProblemError, type Extensions, type ProblemHeaders } from '../../model/problem.js'
 import { RESERVED_MEMBERS } from '../../model/members.js'
 import { STATUS_TABLE, isErrorStatus } from '../../model/status.js'
+import { publicMessage } from '../../mapping/error-status.js'
 
 /** The status of each @fastify/sensible `httpErrors` name (http-errors' constructors, camel-cased). */
 export interface HttpErrorStatuses {
@@ -119,8 +120,9 @@ export class HttpProblem<S extends number = number> extends ProblemError {
 Object.defineProperties(HttpProblem.prototype, {
   detail: {
     get (this: HttpProblem): string | undefined {
-      const message = this.message
-      return this.expose === true && typeof message === 'string' && message !== '' && message !== defaultMessage(this.status) ? message : undefined
+      // The rule the built-in mapping applies to http-errors' errors, so ours
+      // and @fastify/sensible's answer alike.
+      return publicMessage(this, this.status)
     },
     set (this: HttpProblem, value: unknown) {
       if (typeof value === 'string') this.message = value
