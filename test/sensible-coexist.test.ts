@@ -4,7 +4,7 @@
 // utilities answer as with sensible alone; every error is a problem with the
 // status, headers and 4xx message sensible alone sends.
 import t from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
 import Fastify50 from 'fastify-5-0'
 import sensible from '@fastify/sensible'
 import problemDetails, { HttpProblem } from '../lib/index.js'
@@ -84,7 +84,7 @@ for (const [version, make] of FASTIFIES) {
     await routes(reference)
     t.teardown(() => reference.close())
     const requests = [...ERROR_REQUESTS, ...UTILITY_REQUESTS]
-    const expected = []
+    const expected: LightMyRequestResponse[] = []
     for (const { method, url, payload, headers } of requests) expected.push(await reference.inject({ method, url, payload: payload as string | undefined, headers }))
 
     for (const arrangement of ARRANGEMENTS) {
@@ -92,7 +92,7 @@ for (const [version, make] of FASTIFIES) {
         const app = make()
         t.teardown(() => app.close())
         await arrangement.build(app)
-        await t.resolves(app.ready(), 'starts: no FST_ERR_DEC_ALREADY_PRESENT')
+        await t.resolves(async () => { await app.ready() }, 'starts: no FST_ERR_DEC_ALREADY_PRESENT')
 
         for (let i = 0; i < requests.length; i++) {
           const { method, url, payload, headers } = requests[i]

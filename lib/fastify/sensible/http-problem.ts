@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import { ProblemError, type Extensions, type ProblemHeaders } from '../../model/problem.js'
 import { RESERVED_MEMBERS } from '../../model/members.js'
-import { STATUS_TABLE, isErrorStatus } from '../../model/status.js'
+import { STATUS_TABLE, isErrorStatus, reasonPhrase } from '../../model/status.js'
 import { publicMessage } from '../../mapping/error-status.js'
 
 /** The status of each @fastify/sensible `httpErrors` name (http-errors' constructors, camel-cased). */
@@ -113,11 +113,31 @@ export class HttpProblem<S extends number = number> extends ProblemError {
     this.expose = code < 500
     ;(this as { extensions: Extensions }).extensions = membersOf(members)
   }
+
+  /** http-errors' alias of `status`; setting it to an error status changes the status. */
+  override get statusCode (): S {
+    return this.status
+  }
+
+  override set statusCode (value: number) {
+    if (isErrorStatus(value)) this.status = value as S
+  }
 }
 
-// Accessors rather than fields: they read what the caller last set. `detail`
-// follows `message` and `expose`; `statusCode` is http-errors' alias of `status`.
+// Accessors rather than fields (ProblemError declares them as fields): they
+// follow what the caller last set, `status`, `message` and `expose`.
 Object.defineProperties(HttpProblem.prototype, {
+  // The title of a plain status problem follows the status (RFC 9457 §4.2.1);
+  // a title set by hand becomes the instance's own.
+  title: {
+    get (this: HttpProblem): string {
+      return reasonPhrase(this.status)
+    },
+    set (this: HttpProblem, value: unknown) {
+      if (typeof value === 'string' && value !== reasonPhrase(this.status)) Object.defineProperty(this, 'title', { value, writable: true, enumerable: true, configurable: true })
+    },
+    configurable: true
+  },
   detail: {
     get (this: HttpProblem): string | undefined {
       // The rule the built-in mapping applies to http-errors' errors, so ours
@@ -126,15 +146,6 @@ Object.defineProperties(HttpProblem.prototype, {
     },
     set (this: HttpProblem, value: unknown) {
       if (typeof value === 'string') this.message = value
-    },
-    configurable: true
-  },
-  statusCode: {
-    get (this: HttpProblem): number {
-      return this.status
-    },
-    set (this: HttpProblem, value: unknown) {
-      if (isErrorStatus(value)) this.status = value
     },
     configurable: true
   }
