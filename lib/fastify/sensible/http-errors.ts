@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { Extensions } from '../../model/problem.js'
 import { STATUS_TABLE } from '../../model/status.js'
-import { HttpProblem, type HttpErrorName, type HttpErrorStatuses } from './http-problem.js'
+import { HttpProblem, type HttpErrorName, type HttpErrorStatus, type HttpErrorStatuses } from './http-problem.js'
 
 /** A status given as a number or as its decimal string (`'404'`), as @fastify/sensible accepts it. */
 export type StatusLike<S extends number = number> = S | `${S}`
@@ -17,8 +17,15 @@ export type HttpErrors = {
    * only, never options (a `headers` or `status` in them is not read).
    */
   readonly createError: (status: number, message?: string, props?: Extensions) => HttpProblem
-  /** The factory of a status: `getHttpError(404, 'No such user')`. */
-  readonly getHttpError: <S extends number>(status: StatusLike<S>, message?: string) => HttpProblem<S>
+  /** The factory of a status: `getHttpError(404, 'No such user')`, `getHttpError('404')`. */
+  readonly getHttpError: GetHttpError
+}
+
+/** `httpErrors.getHttpError(status, message?)`, typed by the status given. */
+export interface GetHttpError {
+  <S extends number>(status: S, message?: string): HttpProblem<S>
+  <S extends HttpErrorStatus>(status: `${S}`, message?: string): HttpProblem<S>
+  (status: string, message?: string): HttpProblem
 }
 
 /** A status argument as a number: `'404'` → 404; anything that is not an error status → 500. */
