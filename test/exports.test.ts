@@ -37,7 +37,7 @@ const OTHERS = [
   'ProblemError', 'ValidationProblem', 'defineProblem',
   'ProblemDetails', 'ValidationProblemDetails', 'ProblemDetailsRef', 'ValidationProblemDetailsRef', 'schemaRef',
   'problemResponses', 'refResolver',
-  'HttpProblem',
+  'HttpProblem', 'httpErrors',
   'matchLanguage',
   'isProblemDetails', 'parseProblem'
 ]
