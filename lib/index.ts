@@ -67,6 +67,11 @@ export {
 } from './model/schemas.js'
 export { problemResponses, refResolver, type ProblemResponse, type ProblemResponseKey } from './model/responses.js'
 
+// @fastify/sensible's error API in problem form (docs/migration.md#from-fastifysensible).
+export { HttpProblem, type HttpErrorName, type HttpErrorStatus, type HttpErrorStatuses } from './fastify/sensible/http-problem.js'
+export { httpErrors, type HttpErrors, type GetHttpError, type StatusLike } from './fastify/sensible/http-errors.js'
+export type { SensibleErrorApi } from './fastify/sensible/types.js'
+
 // Localization helper for validators' own messages (docs/localization.md).
 export { matchLanguage } from './response/locale.js'
 

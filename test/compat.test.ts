@@ -2,58 +2,115 @@ import t from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import createError from 'http-errors'
 import { build } from './helpers.js'
-import { ProblemError } from '../lib/index.js'
+import sensible from '@fastify/sensible'
+import rateLimit from '@fastify/rate-limit'
+import { ContentTooLarge, NotFound, ProblemError, ValidationProblem } from '../lib/index.js'
 
-/** The same routes on any app: the scenarios clients of Fastify's error shape depend on. */
-function routes (app: FastifyInstance): void {
+/**
+ * The same routes on any app: every kind of error the plugin maps for which
+ * a plain Fastify app answers the same status (a Boom error or a mapped
+ * database error is a 500 there, so there is nothing to compare).
+ */
+async function routes (app: FastifyInstance): Promise<void> {
+  await app.register(rateLimit, { global: false })
   app.post('/users', {
     schema: { body: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } }
   }, async () => ({ ok: true }))
+  app.post('/small', { bodyLimit: 8 }, async () => ({ ok: true }))
+  app.get('/limited', { config: { rateLimit: { max: 1, timeWindow: 60_000 } } }, async () => ({ ok: true }))
   app.get('/http-error', async () => { throw createError(409, 'Email already taken') })
+  app.get('/http-error-bare', async () => { throw createError(422) })
   app.get('/coded', async () => {
     const error = new Error('Slow down') as Error & { statusCode: number, code: string }
     error.statusCode = 429
     error.code = 'E_SLOW'
     throw error
   })
+  app.get('/problem', async () => { throw new ContentTooLarge() })
+  app.get('/problem-detail', async () => { throw new NotFound('User 7 does not exist') })
+  app.get('/validation-problem', async () => { throw new ValidationProblem([{ detail: 'must be a string', pointer: '#/body/name' }]) })
+  app.get('/teapot', async () => { throw createError(418) })
+  app.get('/sensible/:name', async function (request) {
+    throw this.httpErrors[(request.params as { name: 'payloadTooLarge' }).name]()
+  })
+  app.get('/helper/:name', async function (request, reply) {
+    return reply[(request.params as { name: 'unprocessableEntity' }).name]()
+  })
+  app.get('/helper-message', async (_req, reply) => reply.conflict('Email taken'))
+  app.get('/get-http-error', async (_req, reply) => reply.getHttpError(413))
+  app.get('/assert', async function () { this.assert.strictEqual(1, 2, 403, 'Not yours') })
+  app.get('/boom', async () => { throw new Error('password=hunter2') })
+  app.get('/http-5xx', async () => { throw createError(503, 'db at 10.0.0.7 is down') })
 }
 
+const json = { 'content-type': 'application/json' }
+const REQUESTS = [
+  { method: 'POST' as const, url: '/users', payload: {} },
+  { method: 'POST' as const, url: '/users', payload: '{"name":', headers: json },
+  { method: 'POST' as const, url: '/users', payload: '', headers: json },
+  { method: 'POST' as const, url: '/users', payload: '<name/>', headers: { 'content-type': 'application/xml' } },
+  { method: 'POST' as const, url: '/small', payload: { name: 'a long enough name' } },
+  { method: 'GET' as const, url: '/no-such-route' },
+  { method: 'GET' as const, url: '/limited' },
+  { method: 'GET' as const, url: '/limited' },
+  { method: 'GET' as const, url: '/http-error' },
+  { method: 'GET' as const, url: '/http-error-bare' },
+  { method: 'GET' as const, url: '/coded' },
+  { method: 'GET' as const, url: '/problem' },
+  { method: 'GET' as const, url: '/problem-detail' },
+  { method: 'GET' as const, url: '/validation-problem' },
+  { method: 'GET' as const, url: '/teapot' },
+  { method: 'GET' as const, url: '/sensible/payloadTooLarge' },
+  { method: 'GET' as const, url: '/sensible/unprocessableEntity' },
+  { method: 'GET' as const, url: '/sensible/uriTooLong' },
+  { method: 'GET' as const, url: '/helper/payloadTooLarge' },
+  { method: 'GET' as const, url: '/helper/unprocessableEntity' },
+  { method: 'GET' as const, url: '/helper-message' },
+  { method: 'GET' as const, url: '/get-http-error' },
+  { method: 'GET' as const, url: '/assert' },
+  { method: 'GET' as const, url: '/boom' },
+  { method: 'GET' as const, url: '/http-5xx' }
+]
+
 async function both (): Promise<[FastifyInstance, FastifyInstance]> {
+  // The "before" app is Fastify with @fastify/sensible, whose helpers and
+  // httpErrors some routes use; sensible leaves Fastify's error handler alone.
   const plain = Fastify()
-  routes(plain)
+  await plain.register(sensible)
+  await routes(plain)
   const compat = await build({ compat: 'fastify' })
-  routes(compat)
+  await routes(compat)
   return [plain, compat]
 }
 
-t.test('every member of Fastify\'s default error body is there, with the same value', async (t) => {
+t.test('Fastify\'s members, member by member, for every kind of error the plugin maps', async (t) => {
   const [plain, compat] = await both()
   t.teardown(async () => { await plain.close(); await compat.close() })
-  const requests = [
-    { method: 'POST' as const, url: '/users', payload: {} },
-    { method: 'GET' as const, url: '/no-such-route' },
-    { method: 'GET' as const, url: '/http-error' },
-    { method: 'GET' as const, url: '/coded' },
-    { method: 'POST' as const, url: '/users', payload: '{"name":', headers: { 'content-type': 'application/json' } }
-  ]
-  for (const req of requests) {
+  for (const req of REQUESTS) {
+    const name = `${req.method} ${req.url} ${req.headers?.['content-type'] ?? ''}`
     const before = await plain.inject(req)
     const after = await compat.inject(req)
-    t.equal(after.statusCode, before.statusCode, `${req.method} ${req.url}: same status`)
+    t.equal(after.statusCode, before.statusCode, `${name}: same status`)
+    if (before.statusCode < 400) continue // the first request within the rate limit
     const expected = before.json()
     const actual = after.json()
-    for (const member of ['statusCode', 'error', 'code']) {
-      t.equal(actual[member], expected[member], `${req.method} ${req.url}: ${member}`)
+    t.equal(actual.statusCode, expected.statusCode, `${name}: statusCode`)
+    t.equal(actual.error, expected.error, `${name}: error`)
+    if (before.statusCode < 500) {
+      t.equal(actual.message, expected.message, `${name}: message`)
+      t.equal(actual.code, expected.code, `${name}: code`)
+    } else {
+      // 5xx on purpose (docs/compat.md): the message stays in the log.
+      t.equal(actual.message, actual.detail ?? actual.title, `${name}: message is not the error's`)
+      t.notOk('code' in actual, `${name}: no code`)
+      t.notMatch(after.body, /hunter2|10\.0\.0\.7/)
     }
-    // Fastify's JSON parser quotes the client's bytes in its message; the plugin sends a fixed detail.
-    if (expected.code !== 'FST_ERR_CTP_INVALID_JSON_BODY') t.equal(actual.message, expected.message, `${req.method} ${req.url}: message`)
-    else t.equal(actual.message, actual.detail)
-    t.equal(actual.status, actual.statusCode, 'and it is a problem as well')
-    t.type(actual.title, 'string')
+    t.equal(actual.status, actual.statusCode, `${name}: and it is a problem as well`)
+    t.equal(after.headers['content-type'], 'application/problem+json; charset=utf-8')
   }
 })
 
-t.test('the problem members stay; message is the detail, else the title', async (t) => {
+t.test('the problem members stay; message is the detail, else the status phrase or the type\'s title', async (t) => {
   const app = await build({ compat: 'fastify' })
   app.get('/detail', async (_req, reply) => reply.notFound('User 7 does not exist'))
   app.get('/bare', async (_req, reply) => reply.notFound())

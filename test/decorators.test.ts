@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import sensible from '@fastify/sensible'
-import problemDetails, { ProblemError, NotFound, RegistrationError, type ProblemHelper } from '../lib/index.js'
+import problemDetails, { ProblemError, NotFound, type ProblemHelper } from '../lib/index.js'
 import { STATUS_TABLE } from '../lib/model/status.js'
 
 async function app (t: Test): Promise<FastifyInstance> {
@@ -88,29 +88,7 @@ t.test('helpers work from hooks', async (t) => {
   t.equal(res.json().detail, 'Log in first')
 })
 
-t.test('@fastify/sensible registered before: a clear registration error', async (t) => {
-  const fastify = Fastify()
-  t.teardown(() => fastify.close())
-  await fastify.register(sensible)
-  await t.rejects(async () => { await fastify.register(problemDetails) }, {
-    name: 'RegistrationError',
-    code: 'FST_PROBLEM_DETAILS_REGISTRATION',
-    message: /@fastify\/sensible.*remove @fastify\/sensible/
-  })
-})
-
-t.test('@fastify/sensible registered after: ready() rejects with a RegistrationError, no crash', async (t) => {
-  for (const where of ['same context', 'child context']) {
-    const fastify = Fastify()
-    t.teardown(() => fastify.close())
-    await fastify.register(problemDetails)
-    if (where === 'same context') fastify.register(sensible)
-    else fastify.register(async (child) => { await child.register(sensible) })
-    const err = await fastify.ready().then(() => undefined, (e: unknown) => e)
-    t.ok(err instanceof RegistrationError, where)
-    t.match(err, { code: 'FST_PROBLEM_DETAILS_REGISTRATION', message: /reply\.badRequest\(\) was decorated again/ })
-  }
-})
+// Beside @fastify/sensible, in either order: test/sensible-coexist.test.ts.
 
 t.test('other reply decorators are not refused', async (t) => {
   const fastify = Fastify()

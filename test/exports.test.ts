@@ -37,6 +37,7 @@ const OTHERS = [
   'ProblemError', 'ValidationProblem', 'defineProblem',
   'ProblemDetails', 'ValidationProblemDetails', 'ProblemDetailsRef', 'ValidationProblemDetailsRef', 'schemaRef',
   'problemResponses', 'refResolver',
+  'HttpProblem', 'httpErrors',
   'matchLanguage',
   'isProblemDetails', 'parseProblem'
 ]

@@ -4,9 +4,7 @@ import { ProblemError, plainProblem, problemFromInit, statusInit, type Extension
 import { STATUS_TABLE } from '../model/status.js'
 import { sendProblem } from './send.js'
 import { resolveError } from './error-handler.js'
-
-/** The reply decorators this plugin owns: `problem` and the status helpers. */
-export const REPLY_DECORATORS: ReadonlySet<string> = new Set(['problem', ...STATUS_TABLE.map((entry) => entry.helper)])
+import { shareReplyDecorator, type OwnedDecorators } from './sensible/index.js'
 
 /**
  * `reply.problem()` and one helper per status with @fastify/sensible's names.
@@ -14,7 +12,7 @@ export const REPLY_DECORATORS: ReadonlySet<string> = new Set(['problem', ...STAT
  * A helper's extension members are only ever emitted as members; the options
  * that steer the response come from its third argument alone.
  */
-export function decorateReply (fastify: FastifyInstance, settings: Settings): void {
+export function decorateReply (fastify: FastifyInstance, settings: Settings, owned: OwnedDecorators): void {
   fastify.decorateReply('problem', function problem (this: FastifyReply, value: ProblemInit | ProblemError): FastifyReply {
     // A ProblemError goes through the registry, exactly as if it were thrown.
     if (value instanceof ProblemError) return sendProblem(this, resolveError(value, this.request), settings, value)
@@ -22,7 +20,8 @@ export function decorateReply (fastify: FastifyInstance, settings: Settings): vo
   })
 
   for (const { status, helper } of STATUS_TABLE) {
-    fastify.decorateReply(helper, function statusHelper (this: FastifyReply, detail?: string, extensions?: ExtensionsInit, options?: ProblemOptions): FastifyReply {
+    // Beside @fastify/sensible registered first, its helper keeps the name.
+    shareReplyDecorator(fastify, helper, function statusHelper (this: FastifyReply, detail?: string, extensions?: ExtensionsInit, options?: ProblemOptions): FastifyReply {
       let problem: Problem
       if (options === undefined) {
         // The common path: the members object is used as it is, not copied;
@@ -34,6 +33,6 @@ export function decorateReply (fastify: FastifyInstance, settings: Settings): vo
         problem = problemFromInit(statusInit(status, detail, extensions, options))
       }
       return sendProblem(this, problem, settings)
-    })
+    }, owned)
   }
 }

@@ -52,6 +52,8 @@ export interface ProblemDetailsOptions {
    * valid W3C `traceparent` header; `false` leaves it out. Default `'traceId'`.
    */
   traceIdMember?: string | false
+  /** @fastify/sensible's option: the problem schema is also added under this `$id` (`'HttpError'`). */
+  sharedSchemaId?: string
 }
 
 /** The `onProblem` option: a promise it returns is not awaited; a rejection is logged. */
@@ -64,11 +66,12 @@ export interface Settings extends MappingSettings, ResponseSettings {
   readonly locales: Locales | undefined
   readonly openapi: { readonly defaultResponses: boolean }
   readonly onProblem: ProblemObserver | undefined
+  readonly sharedSchemaId: string | undefined
 }
 
 const LEVELS = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 const PRESETS = new Set<string>(['postgres', 'prisma', 'mongodb', 'network'])
-const KNOWN = new Set<string>(['typeBase', 'typeDocs', 'requestIdMember', 'instance', 'exposeDetails', 'validationStatus', 'presets', 'locales', 'compat', 'logLevels', 'openapi', 'extend', 'onProblem', 'traceIdMember'])
+const KNOWN = new Set<string>(['typeBase', 'typeDocs', 'requestIdMember', 'instance', 'exposeDetails', 'validationStatus', 'presets', 'locales', 'compat', 'logLevels', 'openapi', 'extend', 'onProblem', 'traceIdMember', 'sharedSchemaId'])
 
 /**
  * An option's value, or its default when it is left out. Only `undefined` means
@@ -192,6 +195,11 @@ export function normalizeOptions (options: unknown, otel?: OpenTelemetry): Setti
 
   const locales = normalizeLocales(opts.locales)
 
+  const sharedSchemaId = opts.sharedSchemaId
+  if (sharedSchemaId !== undefined && (typeof sharedSchemaId !== 'string' || sharedSchemaId === '' || sharedSchemaId === 'ProblemDetails' || sharedSchemaId === 'ValidationProblemDetails')) {
+    throw new OptionError('sharedSchemaId', "a schema $id other than the plugin's own (ProblemDetails, ValidationProblemDetails)", sharedSchemaId)
+  }
+
   return {
     typeBase,
     typeDocs: opts.typeDocs === true,
@@ -205,6 +213,7 @@ export function normalizeOptions (options: unknown, otel?: OpenTelemetry): Setti
     compat,
     logLevels: Object.freeze(normalizeLogLevels(opts.logLevels)),
     openapi: Object.freeze({ defaultResponses: (openapi as { defaultResponses?: boolean }).defaultResponses === true }),
+    sharedSchemaId,
     typeCache: new Map(),
     traceIdMember: traceIdMember as string | false,
     otel,

@@ -7,39 +7,13 @@ import { ProblemRegistry } from '../mapping/registry.js'
 import { presetLayer } from '../mapping/presets/index.js'
 import { buildErrorHandler } from './error-handler.js'
 import { buildNotFoundHandler } from './not-found.js'
-import { decorateReply, REPLY_DECORATORS } from './decorators.js'
+import { decorateReply } from './decorators.js'
+import { installSensibleApi, ownedDecorators } from './sensible/index.js'
 import { installSchemas } from './openapi.js'
 import { registerCatalogue } from './catalogue-pages.js'
 import { warnAboutEarlyRoutes } from './early-routes.js'
 
 export { RegistrationError }
-
-const SENSIBLE_CONFLICT = '@fastify/sensible (or another plugin) decorates reply.notFound() and its siblings too. ' +
-  'This plugin provides the same helpers answering problem details: remove @fastify/sensible from this app ' +
-  '(docs/migration.md#from-fastifysensible)'
-
-/**
- * A plugin registered after this one that decorates a reply helper of ours
- * (@fastify/sensible) would throw Fastify's FST_ERR_DEC_ALREADY_PRESENT from
- * inside its own synchronous registration, where nothing can catch it: the
- * process dies. Instead the decoration is refused here and `ready()` rejects
- * with a RegistrationError that says what to do. Registration time only, so
- * the wrapper costs requests nothing.
- */
-function refuseLaterHelpers (fastify: FastifyInstance): void {
-  const decorate = fastify.decorateReply
-  let conflict: string | undefined
-  fastify.decorateReply = function decorateReplyGuarded (this: FastifyInstance, name: string | symbol, ...rest: unknown[]) {
-    if (typeof name === 'string' && REPLY_DECORATORS.has(name)) {
-      conflict ??= name
-      return this
-    }
-    return (decorate as (...args: unknown[]) => FastifyInstance).call(this, name, ...rest)
-  } as FastifyInstance['decorateReply']
-  fastify.addHook('onReady', async function () {
-    if (conflict !== undefined) throw new RegistrationError(`reply.${conflict}() was decorated again after this plugin. ` + SENSIBLE_CONFLICT)
-  })
-}
 
 const problemDetailsPlugin: FastifyPluginAsync<ProblemDetailsOptions> = async function problemDetails (fastify: FastifyInstance, options: ProblemDetailsOptions) {
   // @opentelemetry/api is an optional peer dependency, and an ES module:
@@ -48,9 +22,6 @@ const problemDetailsPlugin: FastifyPluginAsync<ProblemDetailsOptions> = async fu
 
   if (fastify.hasDecorator('problemDetails')) {
     throw new RegistrationError('the plugin is already registered in this context or a parent; register it once, at the root')
-  }
-  if (fastify.hasDecorator('httpErrors') || fastify.hasReplyDecorator('notFound')) {
-    throw new RegistrationError(SENSIBLE_CONFLICT)
   }
 
   // The chain: child contexts → root (user mappings) → presets → built-ins.
@@ -64,8 +35,10 @@ const problemDetailsPlugin: FastifyPluginAsync<ProblemDetailsOptions> = async fu
     ;(instance as unknown as { problemDetails: ProblemRegistry }).problemDetails = new ProblemRegistry(parent, settings)
   })
 
-  decorateReply(fastify, settings)
-  refuseLaterHelpers(fastify)
+  // Beside @fastify/sensible, in either order: lib/fastify/sensible/index.ts.
+  const owned = ownedDecorators()
+  decorateReply(fastify, settings, owned)
+  installSensibleApi(fastify, settings, owned)
   fastify.setErrorHandler(buildErrorHandler(settings))
   fastify.setNotFoundHandler(buildNotFoundHandler(settings))
   // Shared schemas (ProblemDetails, …, every defined type) and the onRoute

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http'
 import { isErrorStatus } from '../model/status.js'
 
 /**
@@ -18,9 +19,14 @@ export function ownStatus (error: StatusShaped): number | undefined {
   return typeof error.expose === 'boolean' && isErrorStatus(error.status) ? error.status : undefined
 }
 
-/** The error's message where it is meant for the client: `expose: true`, or a 4xx that does not say `expose: false`. */
+/**
+ * The error's message where it is meant for the client: `expose: true`, or a
+ * 4xx that does not say `expose: false`. A message that only repeats the
+ * status phrase (http-errors' default, `Not Found`) is no detail: the title
+ * says it, and a detail is about this occurrence (RFC 9457 §3.1.4).
+ */
 export function publicMessage (error: StatusShaped, status: number): string | undefined {
   const message = error.message
   const shown = error.expose === true || (error.expose !== false && status < 500)
-  return shown && typeof message === 'string' && message !== '' ? message : undefined
+  return shown && typeof message === 'string' && message !== '' && message !== STATUS_CODES[status] ? message : undefined
 }

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import { GENERIC_500, type Problem, type ProblemHeaders } from '../model/problem.js'
 import { ABOUT_BLANK, resolveTypeAgainst } from '../model/type-uri.js'
 import { isErrorStatus } from '../model/status.js'
+import { ownStatus, type StatusShaped } from '../mapping/error-status.js'
 import { CONTENT_TYPES, PROBLEM_XML, negotiate } from './negotiate.js'
 import { serializeJson, type Rendering } from './serialize.js'
 import { serializeXml } from './xml.js'
@@ -127,6 +128,26 @@ function codeOf (problem: Problem, error: unknown): string | undefined {
 }
 
 /**
+ * `message` for compat mode: the thrown error's message exactly where Fastify
+ * would have sent it for this very status, that is an error that carries
+ * this 4xx status itself (`statusCode`, or http-errors' `status` and
+ * `expose`), including Fastify's own errors (body too large, an empty or
+ * malformed JSON body, 415, validation). An error a mapping turned into
+ * another status, a 5xx (RFC 9457 §5) and an http-errors error with
+ * `expose: false` fall back to the detail.
+ */
+function fastifyMessage (problem: Problem, error: unknown): string | undefined {
+  try {
+    if (problem.status >= 500 || error === null || typeof error !== 'object') return undefined
+    const e = error as StatusShaped
+    if (typeof e.message !== 'string' || e.expose === false) return undefined
+    return ownStatus(e) === problem.status ? e.message : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * Decides a problem response: status, body, media type, headers and language,
  * for this request and this app's settings. Changes nothing on the reply; the
  * one place that decides what a problem response is. `error` is what was
@@ -154,6 +175,7 @@ export function renderProblem (problem: Problem, request: FastifyRequest, settin
     traceId: settings.traceIdMember === false ? undefined : traceIdOf(settings.otel, request.headers.traceparent),
     added: undefined,
     code: compat ? codeOf(problem, error) : undefined,
+    message: compat ? fastifyMessage(problem, error) : undefined,
     compat
   }
   const extend = settings.extend

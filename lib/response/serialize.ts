@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http'
 import { ABOUT_BLANK, type Extensions } from '../model/problem.js'
 import { RESERVED_MEMBERS } from '../model/members.js'
 import { reasonPhrase } from '../model/status.js'
@@ -26,6 +27,8 @@ export interface Rendering {
   added: Extensions | undefined
   /** Fastify's error code, emitted in `compat: 'fastify'` mode */
   code: string | undefined
+  /** Fastify's `message` for the thrown error, emitted in `compat: 'fastify'` mode; else compatMessage() decides */
+  message?: string | undefined
   compat: boolean
 }
 
@@ -110,12 +113,25 @@ export function extensionKeys (extensions: Extensions, rendering: Rendering): st
 }
 
 /**
- * Fastify's `message` in compat mode: the detail, else the title, as Fastify
- * and @fastify/sensible send the reason phrase when there is no message.
- * (`error` is the status phrase, `statusCode` the status.)
+ * Fastify's `error` member: Node's `http.STATUS_CODES` phrase (`Payload Too
+ * Large`, `Unprocessable Entity`), which Fastify and @fastify/sensible send,
+ * not RFC 9110's newer titles; `undefined` (left out, as Fastify leaves it
+ * out) for a code Node has no phrase for.
+ */
+export function fastifyPhrase (status: number): string | undefined {
+  return STATUS_CODES[status]
+}
+
+/**
+ * Fastify's `message` in compat mode: the thrown error's own message where
+ * Fastify would have sent it (render.ts), else the detail, else what Fastify
+ * and @fastify/sensible send without a message: the status phrase (or the
+ * title of a problem type of its own).
  */
 export function compatMessage (r: Rendering): string {
-  return r.detail ?? r.title
+  if (r.message !== undefined) return r.message
+  if (r.detail !== undefined) return r.detail
+  return r.type === ABOUT_BLANK ? (fastifyPhrase(r.status) ?? r.title) : r.title
 }
 
 /**
@@ -137,7 +153,8 @@ export function serializeJson (r: Rendering): string {
   if (r.requestIdMember !== false) out += ',' + quote(r.requestIdMember) + ':' + quote(r.requestId)
   if (r.traceId !== undefined && r.traceIdMember !== false) out += ',' + quote(r.traceIdMember) + ':"' + r.traceId + '"'
   if (r.compat) {
-    out += ',"statusCode":' + r.status + ',"error":' + quote(reasonPhrase(r.status)) + ',"message":' + quote(compatMessage(r))
+    const phrase = fastifyPhrase(r.status)
+    out += ',"statusCode":' + r.status + (phrase === undefined ? '' : ',"error":' + quote(phrase)) + ',"message":' + quote(compatMessage(r))
     if (r.code !== undefined) out += ',"code":' + quote(r.code)
   }
   const extensions = r.extensions

@@ -1,5 +1,4 @@
-import { compatMessage, extensionKeys, memberJson, type Rendering } from './serialize.js'
-import { reasonPhrase } from '../model/status.js'
+import { compatMessage, extensionKeys, fastifyPhrase, memberJson, type Rendering } from './serialize.js'
 import type { Extensions } from '../model/problem.js'
 
 /**
@@ -86,7 +85,8 @@ export function serializeXml (r: Rendering): string {
   if (r.requestIdMember !== false) out += element(r.requestIdMember, r.requestId)
   if (r.traceId !== undefined && r.traceIdMember !== false) out += element(r.traceIdMember, r.traceId)
   if (r.compat) {
-    out += '<statusCode>' + r.status + '</statusCode>' + element('error', reasonPhrase(r.status)) + element('message', compatMessage(r))
+    const phrase = fastifyPhrase(r.status)
+    out += '<statusCode>' + r.status + '</statusCode>' + (phrase === undefined ? '' : element('error', phrase)) + element('message', compatMessage(r))
     if (r.code !== undefined) out += element('code', r.code)
   }
   const extensions = r.extensions
