@@ -265,8 +265,11 @@ t.test('lookups are cached per prototype, and a later map() is still seen', asyn
   t.equal(child.match(new B('x'), request)?.detail, 'parent B', 'a parent mapping added after a child lookup is seen')
 })
 
-t.test('types is the catalogue', async (t) => {
-  t.ok(Array.isArray(registry().types))
+t.test('types lists the documented types; the built-in layer is sealed', async (t) => {
+  t.same(registry().types, [], 'a registry documents nothing by itself')
+  t.ok(Object.isFrozen(registry().types))
+  t.throws(() => BUILTINS.map(A, answer(418, 'A')), /built-in and preset layers cannot be changed/)
+  t.equal(BUILTINS.match(new A('x'), request), undefined, 'nothing was added')
 })
 
 t.test('through the plugin: mappings answer thrown errors in any order', async (t) => {

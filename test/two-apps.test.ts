@@ -175,3 +175,43 @@ t.test('caches belong to their app: resolved types, translations, negotiation', 
     }
   }
 })
+
+t.test('references are found wherever a route puts them, and a type defined after its route still resolves', async (t) => {
+  const Nested = defineProblem({ type: 'two-apps/nested', status: 409, title: 'In anyOf under content' })
+  defineProblem({ type: 'two-apps/in-shared', status: 412, title: 'Named by a shared schema of the app' })
+  const a = await app(t)
+  a.addSchema({ $id: 'MyErrors', anyOf: [{ $ref: 'InSharedProblem#' }, { $ref: 'ProblemDetails#' }] })
+  a.get('/nested', {
+    schema: {
+      response: {
+        409: { description: 'x', content: { 'application/problem+json': { schema: { anyOf: [{ $ref: 'NestedProblem#/properties/status' }, { type: 'object' }] } } } },
+        412: { $ref: 'MyErrors#' }
+      }
+    }
+  }, async () => { throw new Nested() })
+  // Referenced before it is defined: found when the next route is added.
+  a.get('/early', { schema: { response: { 410: { $ref: 'DefinedLaterProblem#' } } } }, async () => 'x')
+  defineProblem({ type: 'two-apps/defined-later', status: 410, title: 'Defined after the route that names it' })
+  a.get('/next', async () => 'x')
+  await a.register(async (child) => {
+    child.problemDetails.document(Listed)
+  })
+  await a.ready()
+  t.same(a.problemDetails.types.map((e) => e.schemaId), ['ListedProblem', 'NestedProblem', 'InSharedProblem', 'DefinedLaterProblem'])
+  const components = Object.keys((a.swagger() as { components: { schemas: object } }).components.schemas)
+  for (const id of ['NestedProblem', 'InSharedProblem', 'DefinedLaterProblem', 'ListedProblem']) t.ok(components.includes(id), id)
+})
+
+t.test('a schema object of another kind is read around, not tripped over', async (t) => {
+  const Other = defineProblem({ type: 'two-apps/other-kind', status: 409, title: 'Beside a schema of another kind' })
+  const fastify = Fastify()
+  t.teardown(() => fastify.close())
+  await fastify.register(problemDetails)
+  // As with Zod's type provider: its own compilers, schema objects with getters.
+  fastify.setSerializerCompiler(() => (data) => JSON.stringify(data))
+  const awkward = Object.defineProperty({ description: 'x' }, 'boom', { enumerable: true, get () { throw new Error('no') } })
+  fastify.get('/', { schema: { response: { 409: { anyOf: [awkward, Other.ref] } } } }, async () => { throw new Other() })
+  await fastify.ready()
+  t.same(fastify.problemDetails.types.map((e) => e.schemaId), ['OtherKindProblem'])
+  t.equal((await fastify.inject('/')).statusCode, 409)
+})
