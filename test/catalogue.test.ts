@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { Type } from '@sinclair/typebox'
-import { defineProblem, RegistrationError } from '../lib/index.js'
+import { defineProblem, RegistrationError, type ProblemTypeClass } from '../lib/index.js'
 import { describeType, exampleOf, prefersJson } from '../lib/fastify/catalogue-pages.js'
 import { build } from './helpers.js'
 
-// The catalogue is process-wide: every type in this file starts with "cat-"
-// (or lives under "billing/cat-").
-defineProblem({
+// Definitions are process-wide: every type in this file starts with "cat-"
+// (or lives under "billing/cat-"). Each app documents (and serves) the types
+// it lists with document() or its routes reference.
+const OutOfCredit = defineProblem({
   type: 'cat-out-of-credit',
   status: 403,
   title: 'You do not have enough credit',
@@ -21,7 +22,8 @@ defineProblem({
     currency: Type.Optional(Type.Union([Type.Literal('EUR'), Type.Literal('USD')]))
   })
 })
-defineProblem({ type: 'https://elsewhere.example/cat-external', status: 502, title: 'Documented elsewhere' })
+const External = defineProblem({ type: 'https://elsewhere.example/cat-external', status: 502, title: 'Documented elsewhere' })
+let CardDeclined: ProblemTypeClass | undefined
 
 t.test('typeDocs needs a base with a path of its own', async (t) => {
   await t.rejects(build({ typeBase: 'https://api.example.com/', typeDocs: true }), RegistrationError)
@@ -29,8 +31,9 @@ t.test('typeDocs needs a base with a path of its own', async (t) => {
 
 t.test('pages, JSON by Accept, 404s and headers (inject, absolute typeBase)', async (t) => {
   const app = await build({ typeBase: 'https://api.example.com/problems/', typeDocs: true })
-  // Defined after register, before ready: it is in the catalogue.
-  defineProblem({ type: 'billing/cat-card-declined', status: 402, title: 'The card was declined', extensions: Type.Object({ reason: Type.String() }) })
+  // Defined after register, before ready: it can be documented.
+  CardDeclined = defineProblem({ type: 'billing/cat-card-declined', status: 402, title: 'The card was declined', extensions: Type.Object({ reason: Type.String() }) })
+  app.problemDetails.document(OutOfCredit, External, CardDeclined)
   t.teardown(() => app.close())
 
   const html = await app.inject('/problems/')
@@ -74,6 +77,7 @@ t.test('pages, JSON by Accept, 404s and headers (inject, absolute typeBase)', as
 
 t.test('a person browses the catalogue in headless Chromium', async (t) => {
   const app = await build({ typeBase: '/problems/', typeDocs: true })
+  app.problemDetails.document(OutOfCredit, External, CardDeclined!)
   t.teardown(() => app.close())
   const address = await app.listen({ host: '127.0.0.1', port: 0 })
 
@@ -149,12 +153,15 @@ t.test('a person browses the catalogue in headless Chromium', async (t) => {
 
 t.test('more page shapes: no members, headers, types on the base origin or elsewhere', async (t) => {
   // Defined after the browser test's app was ready, so its view is unchanged.
-  defineProblem({ type: 'cat-plain', status: 409, title: 'Plain conflict', headers: { 'Cache-Control': 'no-store' } })
-  defineProblem({ type: 'https://api.example.com/problems/cat-absolute', status: 410, title: 'Absolute on the base' })
-  defineProblem({ type: 'https://api.example.com/elsewhere/cat-outside', status: 410, title: 'Outside the base path' })
-  defineProblem({ type: 'cat-query?v=2', status: 400, title: 'With a query', schemaId: 'CatQueryProblem' })
+  const types = [
+    defineProblem({ type: 'cat-plain', status: 409, title: 'Plain conflict', headers: { 'Cache-Control': 'no-store' } }),
+    defineProblem({ type: 'https://api.example.com/problems/cat-absolute', status: 410, title: 'Absolute on the base' }),
+    defineProblem({ type: 'https://api.example.com/elsewhere/cat-outside', status: 410, title: 'Outside the base path' }),
+    defineProblem({ type: 'cat-query?v=2', status: 400, title: 'With a query', schemaId: 'CatQueryProblem' })
+  ]
   for (const typeBase of ['https://api.example.com/problems/', '/problems/']) {
     const app = await build({ typeBase, typeDocs: true, requestIdMember: false })
+    app.problemDetails.document(...types)
     await app.ready()
     t.teardown(() => app.close())
     const plain = await app.inject('/problems/cat-plain')

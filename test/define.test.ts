@@ -145,7 +145,9 @@ t.test('the catalogue entry: class, schema, headers; findProblemType by type and
   t.equal(findProblemType('https://api.example.com/problems/define-out-of-credit'), undefined, 'an absolute URI needs the base it came from')
   const app = Fastify()
   await app.register(problemDetails)
-  t.ok(app.problemDetails.types.includes(entry!), 'fastify.problemDetails.types is the catalogue')
+  t.notOk(app.problemDetails.types.includes(entry!), 'an app documents only the types it lists or references')
+  app.problemDetails.document(OutOfCredit)
+  t.ok(app.problemDetails.types.includes(entry!), 'fastify.problemDetails.types holds the documented entries')
 })
 
 t.test('the default schema $id rule', async (t) => {

@@ -210,9 +210,10 @@ t.test('the not-found detail escapes the path it echoes', async (t) => {
 })
 
 t.test('catalogue pages escape what they show and what the request asked for', async (t) => {
-  defineProblem({ type: 'injection-test-<b>', status: 409, title: 'A <script>alert(1)</script> title', description: 'Uses "quotes" & <tags>' })
+  const Marked = defineProblem({ type: 'injection-test-<b>', status: 409, title: 'A <script>alert(1)</script> title', description: 'Uses "quotes" & <tags>' })
   const server = Fastify()
   await server.register(problemDetails, { typeBase: '/problems/', typeDocs: true })
+  server.problemDetails.document(Marked)
   await server.ready()
   t.teardown(() => server.close())
   const index = await server.inject({ url: '/problems/', headers: { accept: 'text/html' } })

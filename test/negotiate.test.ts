@@ -86,6 +86,23 @@ t.test('parseWeightedList', async (t) => {
   t.same(parseWeightedList('a/b;;=;x'), [{ value: 'a/b', params: [['x', '']], q: 1 }], 'empty parameters')
 })
 
+t.test('q-values read without strings are the numbers of their text', async (t) => {
+  const valid = ['0', '1', '0.', '1.', '1.0', '1.00', '1.000', '0.0']
+  for (let i = 0; i < 1000; i++) valid.push('0.' + String(i).padStart(3, '0'), '0.' + String(i))
+  let wrong = 0
+  for (const text of valid) {
+    for (const written of [`de;q=${text}`, `de;Q=${text} `, `de; q=\t${text}\t, en`]) {
+      if (parseWeightedList(written)[0]?.q !== Number(text)) wrong++
+    }
+  }
+  t.equal(wrong, 0, `${valid.length} q-values`)
+  for (const text of ['', '2', '1.5', '1.0001', '0.1234', '.5', '00', '0.a', '-0', '1e0', '0x1']) {
+    t.same(parseWeightedList(`de;q=${text}, en`).map((e) => e.value), ['en'], `q=${text} is refused`)
+  }
+  t.same(parseWeightedList('de;q="0.5"'), [{ value: 'de', params: undefined, q: 0.5 }], 'a quoted q-value')
+  t.same(parseWeightedList('de;q =0.5'), [{ value: 'de', params: undefined, q: 0.5 }], 'space before the equals sign')
+})
+
 /** The rules of docs/negotiation.md written plainly over structured ranges: the oracle. */
 interface Range { type: string, subtype: string, q: number | undefined, charset: boolean }
 function oracle (ranges: Range[]): Format {

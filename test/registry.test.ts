@@ -265,8 +265,11 @@ t.test('lookups are cached per prototype, and a later map() is still seen', asyn
   t.equal(child.match(new B('x'), request)?.detail, 'parent B', 'a parent mapping added after a child lookup is seen')
 })
 
-t.test('types is the catalogue', async (t) => {
-  t.ok(Array.isArray(registry().types))
+t.test('types lists the documented types; the built-in layer is sealed', async (t) => {
+  t.same(registry().types, [], 'a registry documents nothing by itself')
+  t.ok(Object.isFrozen(registry().types))
+  t.throws(() => BUILTINS.map(A, answer(418, 'A')), /built-in and preset layers cannot be changed/)
+  t.equal(BUILTINS.match(new A('x'), request), undefined, 'nothing was added')
 })
 
 t.test('through the plugin: mappings answer thrown errors in any order', async (t) => {
@@ -298,12 +301,17 @@ t.test('a registered problem is delivered with the answering request', async (t)
 })
 
 t.test('the app\'s mappings beat the presets, which beat the built-ins', async (t) => {
+  const refused = async (): Promise<never> => { throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED', statusCode: 418 }) }
+  const plain = Fastify()
+  t.teardown(() => plain.close())
+  await plain.register(problemDetails, { presets: ['network'], requestIdMember: false })
+  plain.get('/refused', refused)
+  const preset = await plain.inject('/refused')
+  t.ok(preset.statusCode === 502 || preset.statusCode === 503, 'the network preset answers, not the built-in statusCode mapping')
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(problemDetails, { presets: ['network'], requestIdMember: false })
-  app.get('/refused', async () => { throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED', statusCode: 418 }) })
-  const preset = await app.inject('/refused')
-  t.ok(preset.statusCode === 502 || preset.statusCode === 503, 'the network preset answers, not the built-in statusCode mapping')
+  app.get('/refused', refused)
   app.problemDetails.map('ECONNREFUSED', () => ({ status: 504, detail: 'mine' }))
   const mine = await app.inject('/refused')
   t.equal(mine.statusCode, 504, 'the app overrides the preset')

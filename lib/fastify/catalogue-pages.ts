@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify'
 import type { Settings } from './options.js'
 import { RegistrationError } from '../errors.js'
-import { catalogue, type ProblemTypeEntry } from '../model/catalogue.js'
+import type { ProblemTypeEntry } from '../model/catalogue.js'
+import type { ProblemRegistry } from '../mapping/registry.js'
 import { reasonPhrase } from '../model/status.js'
 import { resolveType } from '../response/render.js'
 import { parseWeightedList } from '../response/negotiate.js'
@@ -214,10 +215,10 @@ function relativePath (uri: string, settings: Settings, basePath: string, origin
   return path.slice(basePath.length)
 }
 
-function render (settings: Settings, basePath: string, origin: string | undefined): Pages {
+function render (documented: readonly ProblemTypeEntry[], settings: Settings, basePath: string, origin: string | undefined): Pages {
   const rendered: Rendered[] = []
   const types = new Map<string, { html: string, json: string }>()
-  for (const entry of catalogue) {
+  for (const entry of documented) {
     const uri = resolveType(entry.type, settings)
     const r: Rendered = { entry, uri, rel: relativePath(uri, settings, basePath, origin) }
     rendered.push(r)
@@ -257,10 +258,11 @@ function send (reply: FastifyReply, html: string, json: string, request: Fastify
 }
 
 /**
- * Serves the catalogue under the path of `typeBase` (`typeDocs: true`). The
- * pages are built at ready, so types defined after `register` are included.
+ * Serves the catalogue under the path of `typeBase` (`typeDocs: true`): the
+ * types this app documents (`registry.types`). The pages are built at ready,
+ * when every route has named its types.
  */
-export function registerCatalogue (fastify: FastifyInstance, settings: Settings): void {
+export function registerCatalogue (fastify: FastifyInstance, settings: Settings, registry: ProblemRegistry): void {
   const typeBase = settings.typeBase as string
   const origin = typeBase.startsWith('/') ? undefined : new URL(typeBase).origin
   const basePath = origin === undefined ? typeBase : new URL(typeBase).pathname
@@ -271,7 +273,7 @@ export function registerCatalogue (fastify: FastifyInstance, settings: Settings)
 
   let pages: Pages | undefined
   fastify.addHook('onReady', async function buildCatalogue () {
-    pages = render(settings, basePath, origin)
+    pages = render(registry.types, settings, basePath, origin)
   })
 
   // A wildcard under the base: routes the application declares there win

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import type { ProblemRegistry } from '../mapping/registry.js'
+import { registrySettings, type ProblemRegistry } from '../mapping/registry.js'
 import type { Settings } from './options.js'
 import { reasonPhrase } from '../model/status.js'
 import { serializeJson } from '../response/serialize.js'
@@ -80,7 +80,7 @@ export function clientErrors (this: FastifyInstance, error: Error & { code?: unk
   const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage
   if (socket.writable && inFlight?.headersSent !== true) {
     const registry = (this as unknown as { problemDetails?: ProblemRegistry }).problemDetails
-    const compat = (registry?.settings as Settings | undefined)?.compat === 'fastify'
+    const compat = registry !== undefined && (registrySettings(registry) as Settings).compat === 'fastify'
     socket.write(rawResponse(status, detail, compat))
   }
   socket.destroy(error)

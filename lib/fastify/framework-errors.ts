@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import type { ProblemRegistry } from '../mapping/registry.js'
+import { registrySettings, type ProblemRegistry } from '../mapping/registry.js'
 import { LAST_RESORT_BODY, LAST_RESORT_TYPE } from '../response/render.js'
 import { resolveError } from './error-handler.js'
 import type { Settings } from './options.js'
@@ -26,6 +26,6 @@ export function frameworkErrors (error: FastifyError, request: FastifyRequest, r
     reply.code(500).header('content-type', LAST_RESORT_TYPE).send(LAST_RESORT_BODY)
     return
   }
-  const settings = registry.settings as Settings
+  const settings = registrySettings(registry) as Settings
   sendProblem(reply, resolveError(error, request), settings, error)
 }

@@ -4,7 +4,8 @@ import { MEMBER_NAME, STANDARD_MEMBERS } from '../model/members.js'
 import { normalizeTypeBase } from '../model/type-uri.js'
 import type { MappingSettings } from '../mapping/registry.js'
 import type { PresetName } from '../mapping/presets/index.js'
-import type { ResponseSettings } from '../response/render.js'
+import { typeCache, type ResponseSettings } from '../response/render.js'
+import { acceptCache } from '../response/negotiate.js'
 import { Notices, type LogLevel } from '../response/log.js'
 import type { ExtendHook } from '../response/extend.js'
 import type { OpenTelemetry } from '../response/trace.js'
@@ -209,12 +210,13 @@ export function normalizeOptions (options: unknown, otel?: OpenTelemetry): Setti
     validationStatus,
     presets: Object.freeze([...new Set(presets as PresetName[])]),
     locales,
-    localizer: locales === undefined ? undefined : new Localizer(locales),
+    localizer: locales === undefined ? undefined : new Localizer(locales, typeBase),
     compat,
     logLevels: Object.freeze(normalizeLogLevels(opts.logLevels)),
     openapi: Object.freeze({ defaultResponses: (openapi as { defaultResponses?: boolean }).defaultResponses === true }),
     sharedSchemaId,
-    typeCache: new Map(),
+    typeCache: typeCache(),
+    acceptCache: acceptCache(),
     traceIdMember: traceIdMember as string | false,
     otel,
     extend: opts.extend as ExtendHook | undefined,

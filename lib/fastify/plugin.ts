@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import { normalizeOptions, type ProblemDetailsOptions } from './options.js'
 import { loadOpenTelemetry } from '../response/trace.js'
 import { RegistrationError } from '../errors.js'
-import { ProblemRegistry } from '../mapping/registry.js'
+import { ProblemRegistry, createAppState } from '../mapping/registry.js'
 import { presetLayer } from '../mapping/presets/index.js'
 import { buildErrorHandler } from './error-handler.js'
 import { buildNotFoundHandler } from './not-found.js'
@@ -25,8 +25,16 @@ const problemDetailsPlugin: FastifyPluginAsync<ProblemDetailsOptions> = async fu
   }
 
   // The chain: child contexts → root (user mappings) → presets → built-ins.
-  const root = new ProblemRegistry(presetLayer(settings.presets, settings), settings)
+  // The state (cache generation, documented types, ready) is this app's alone.
+  const state = createAppState()
+  const root = new ProblemRegistry(presetLayer(settings.presets), settings, state)
   fastify.decorate('problemDetails', root)
+  // Mappings and documented types are settled at ready, as Fastify settles its
+  // error handler: map() and document() throw afterwards.
+  fastify.addHook('onReady', function problemDetailsReady (done) {
+    state.started = true
+    done()
+  })
   // Every new encapsulation context gets a registry whose parent is the
   // enclosing one: map() in a child plugin applies to its routes only, while
   // the one error handler below serves them all.
@@ -41,10 +49,10 @@ const problemDetailsPlugin: FastifyPluginAsync<ProblemDetailsOptions> = async fu
   installSensibleApi(fastify, settings, owned)
   fastify.setErrorHandler(buildErrorHandler(settings))
   fastify.setNotFoundHandler(buildNotFoundHandler(settings))
-  // Shared schemas (ProblemDetails, …, every defined type) and the onRoute
-  // hook that keeps routes' problem responses in line (docs/openapi.md).
-  installSchemas(fastify, settings)
-  if (settings.typeDocs) registerCatalogue(fastify, settings)
+  // Shared schemas (ProblemDetails, …, the defined types the app documents)
+  // and the onRoute hook that keeps routes' problem responses in line (docs/openapi.md).
+  installSchemas(fastify, settings, state)
+  if (settings.typeDocs) registerCatalogue(fastify, settings, root)
   warnAboutEarlyRoutes(fastify)
 }
 

@@ -1,30 +1,29 @@
 import type { FastifyRequest } from 'fastify'
 import { ProblemError, plainProblem as plain, retryAfterValue, type Problem, type ProblemHeaders } from '../model/problem.js'
-import { ProblemRegistry, type MappingSettings } from './registry.js'
+import { sealedLayer, type InternalMapper, type MappingSettings, type Matcher, type ProblemRegistry } from './registry.js'
 import { isErrorStatus, reasonPhrase } from '../model/status.js'
 import { ValidationProblem, validationEntries } from '../model/validation.js'
 import { ownStatus, publicMessage, type StatusShaped } from './error-status.js'
 
-/**
- * The built-in mappings (docs/registry.md#built-in-mappings): Fastify's own errors, problems,
- * http-errors and Boom shaped errors. They are the outermost layer of every
- * registry chain, so any user mapping of the same rank overrides them, and a
- * user's catch-all on `Error` ranks below them.
- */
-export const BUILTINS = new ProblemRegistry(null, undefined as unknown as MappingSettings)
+/** The mappings of the layer, in order, until it is built (at the end of this module). */
+const pending: Array<readonly [Matcher, InternalMapper]> = []
+
+function add (matcher: Matcher, mapper: InternalMapper): void {
+  pending.push([matcher, mapper])
+}
 
 // Problems are answered as they are.
-BUILTINS.add(ProblemError, (error: ProblemError) => error)
+add(ProblemError, (error: ProblemError) => error)
 
 // A ValidationProblem takes the app's validationStatus (400 or 422).
-BUILTINS.add(ValidationProblem, (error: ValidationProblem, _request: FastifyRequest, settings: MappingSettings) => {
+add(ValidationProblem, (error: ValidationProblem, _request: FastifyRequest, settings: MappingSettings) => {
   const status = settings.validationStatus
   if (error.status === status) return error
   return { status, type: error.type, title: reasonPhrase(status), detail: error.detail, instance: error.instance, extensions: error.extensions, headers: error.headers }
 })
 
 // Fastify's schema validation: one errors[] entry per Ajv error (RFC 9457 §3 example).
-BUILTINS.add('FST_ERR_VALIDATION', (error: { message?: unknown, validation?: unknown, validationContext?: unknown }, _request: FastifyRequest, settings: MappingSettings) => {
+add('FST_ERR_VALIDATION', (error: { message?: unknown, validation?: unknown, validationContext?: unknown }, _request: FastifyRequest, settings: MappingSettings) => {
   const status = settings.validationStatus
   return plain(status, typeof error.message === 'string' ? error.message : 'The request is not valid', {
     errors: validationEntries(error.validation, error.validationContext)
@@ -45,12 +44,12 @@ const bodyErrors: Array<[string, number, string | undefined]> = [
 ]
 for (const [code, status, detail] of bodyErrors) {
   const problem = Object.freeze(plain(status, detail))
-  BUILTINS.add(code, () => problem)
+  add(code, () => problem)
 }
 
 // Fastify's JSON parser throws the SyntaxError of JSON.parse with statusCode 400.
 const malformed = Object.freeze(plain(400, MALFORMED_JSON))
-BUILTINS.add(SyntaxError, (error: SyntaxError & { statusCode?: unknown }) => error.statusCode === 400 ? malformed : undefined)
+add(SyntaxError, (error: SyntaxError & { statusCode?: unknown }) => error.statusCode === 400 ? malformed : undefined)
 
 /**
  * Errors that carry their own status: Fastify's errors and plain errors with a
@@ -71,10 +70,10 @@ function fromStatusShaped (error: StatusShaped): Problem | undefined {
     headers !== null && typeof headers === 'object' ? headers as ProblemHeaders : undefined)
 }
 
-BUILTINS.add((error: unknown) => error !== null && typeof error === 'object', fromStatusShaped)
+add((error: unknown) => error !== null && typeof error === 'object', fromStatusShaped)
 
 /** Boom: `isBoom`, `output.statusCode`, `output.headers`; 4xx payload messages are public. */
-BUILTINS.add((error: unknown) => (error as { isBoom?: unknown } | null)?.isBoom === true, (error: { output?: { statusCode?: unknown, headers?: unknown, payload?: { message?: unknown } } }) => {
+add((error: unknown) => (error as { isBoom?: unknown } | null)?.isBoom === true, (error: { output?: { statusCode?: unknown, headers?: unknown, payload?: { message?: unknown } } }) => {
   const output = error.output
   if (output === null || typeof output !== 'object' || !isErrorStatus(output.statusCode)) return undefined
   const status = output.statusCode
@@ -102,7 +101,7 @@ BUILTINS.add((error: unknown) => (error as { isBoom?: unknown } | null)?.isBoom 
  * sets none, so it does not overwrite the configured one.
  */
 const UNDER_PRESSURE = Object.freeze(plain(503, 'The server is under too much load to answer; retry later'))
-BUILTINS.add('FST_UNDER_PRESSURE', () => UNDER_PRESSURE)
+add('FST_UNDER_PRESSURE', () => UNDER_PRESSURE)
 
 const CIRCUIT_OPEN_DETAIL = 'The service is temporarily unavailable; retry later'
 
@@ -122,4 +121,16 @@ function retryLater (error: StatusShaped & { retryAfter?: unknown }): Problem | 
   const detail = status === 503 ? CIRCUIT_OPEN_DETAIL : publicMessage(error, status)
   return plain(status, detail, undefined, { 'retry-after': retryAfter })
 }
-BUILTINS.add((error: unknown) => error !== null && typeof error === 'object' && (error as { retryAfter?: unknown }).retryAfter !== undefined, retryLater)
+add((error: unknown) => error !== null && typeof error === 'object' && (error as { retryAfter?: unknown }).retryAfter !== undefined, retryLater)
+
+/**
+ * The built-in mappings (docs/registry.md#built-in-mappings): Fastify's own errors, problems,
+ * http-errors and Boom shaped errors. They are the outermost layer of every
+ * registry chain, so any user mapping of the same rank overrides them, and a
+ * user's catch-all on `Error` ranks below them. Built once and sealed: shared
+ * by every app, changed by none, reachable from none (docs/registry.md#one-app-one-state).
+ */
+export const BUILTINS: ProblemRegistry = sealedLayer(null, (layer) => {
+  for (const [matcher, mapper] of pending) layer.add(matcher, mapper)
+  pending.length = 0
+})

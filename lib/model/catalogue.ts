@@ -1,6 +1,7 @@
 import type { TObject } from '@sinclair/typebox'
 import type { ProblemError, ProblemHeaders } from './problem.js'
 import { normalizeTypeBase, resolveTypeAgainst } from './type-uri.js'
+import { BoundedCache, stringBytes } from '../bounded-cache.js'
 
 /** Any class from `defineProblem()`, whatever its extension schema. */
 export interface ProblemTypeClass {
@@ -38,28 +39,56 @@ export interface ProblemTypeEntry {
   readonly schema: TObject
 }
 
+/**
+ * Every definition, in definition order. Process-wide: a definition is code,
+ * shared by the apps that import it. What one app documents is its own
+ * (`fastify.problemDetails.types`, docs/problem-types.md#which-types-an-app-documents);
+ * this array is never handed out.
+ */
 export const catalogue: ProblemTypeEntry[] = []
 
 /** Entries by the `type` as defined. */
 const byType = new Map<string, ProblemTypeEntry>()
-/** Entries by resolved `type`, per `typeBase`, rebuilt when the catalogue grows. */
-const byBase = new Map<string, { size: number, entries: Map<string, ProblemTypeEntry> }>()
+/** Entries by schema `$id`: what a route's `$ref` names. */
+const bySchemaId = new Map<string, ProblemTypeEntry>()
+/** Bumped by every definition: what was derived from the catalogue before is stale. */
+let version = 0
+
+/**
+ * Entries by resolved `type`, per `typeBase`, for the client helpers. A
+ * client talks to few APIs; the bounds keep a misuse (a new base on every
+ * call) from growing it: 64 bases, 4 MiB.
+ */
+const byBase = new BoundedCache<{ version: number, entries: Map<string, ProblemTypeEntry> }>(64, 4 * 1024 * 1024, 4 * 1024 * 1024)
 
 /** Adds a definition, or replaces the one of the same `type` in place. */
 export function addProblemType (entry: ProblemTypeEntry): void {
+  Object.freeze(entry)
   const previous = byType.get(entry.type)
   if (previous === undefined) {
     catalogue.push(entry)
   } else {
     catalogue[catalogue.indexOf(previous)] = entry
-    byBase.clear()
+    bySchemaId.delete(previous.schemaId)
   }
   byType.set(entry.type, entry)
+  bySchemaId.set(entry.schemaId, entry)
+  version++
+}
+
+/** Changes with every definition. */
+export function catalogueVersion (): number {
+  return version
 }
 
 /** The entry defined with exactly this `type`, as written in the definition. */
 export function definedType (type: string): ProblemTypeEntry | undefined {
   return byType.get(type)
+}
+
+/** The entry whose schema has this `$id`. */
+export function typeBySchemaId (schemaId: string): ProblemTypeEntry | undefined {
+  return bySchemaId.get(schemaId)
 }
 
 /**
@@ -74,13 +103,16 @@ export function findProblemType (typeUri: string, typeBase?: string): ProblemTyp
   if (exact !== undefined || typeBase === undefined) return exact
   const base = normalizeTypeBase(typeBase) as string
   let resolved = byBase.get(base)
-  if (resolved === undefined || resolved.size !== catalogue.length) {
+  if (resolved === undefined || resolved.version !== version) {
     const entries = new Map<string, ProblemTypeEntry>()
-    for (const entry of catalogue) entries.set(resolveTypeAgainst(entry.type, base), entry)
-    resolved = { size: catalogue.length, entries }
-    // A client talks to few APIs; the bound keeps a misuse from growing the map.
-    if (byBase.size >= 100) byBase.clear()
-    byBase.set(base, resolved)
+    let bytes = 0
+    for (const entry of catalogue) {
+      const uri = resolveTypeAgainst(entry.type, base)
+      entries.set(uri, entry)
+      bytes += stringBytes(uri) + 32
+    }
+    resolved = { version, entries }
+    byBase.set(base, resolved, bytes)
   }
   return resolved.entries.get(typeUri)
 }

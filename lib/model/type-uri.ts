@@ -19,6 +19,19 @@ export function resolveTypeAgainst (type: string, base: string): string {
   return new URL(type, base).href
 }
 
+/**
+ * `resolveTypeAgainst`, or the type as given when it is not a URI reference
+ * at all (`//[`): such a type is sent as given, rather than turning the whole
+ * problem into the last-resort 500.
+ */
+export function resolveTypeOrKeep (type: string, base: string): string {
+  try {
+    return resolveTypeAgainst(type, base)
+  } catch {
+    return type
+  }
+}
+
 /** A `typeBase` option checked and normalized to end with `/`; throws `OptionError`. */
 export function normalizeTypeBase (value: unknown): string | undefined {
   if (value === undefined) return undefined

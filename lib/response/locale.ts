@@ -1,7 +1,9 @@
 import { ABOUT_BLANK, type Extensions } from '../model/problem.js'
+import { resolveTypeOrKeep } from '../model/type-uri.js'
 import { reasonPhrase } from '../model/status.js'
 import type { Rendering } from './serialize.js'
 import { parseWeightedList, type WeightedEntry } from './negotiate.js'
+import { BoundedCache, stringBytes } from '../bounded-cache.js'
 
 /** A translation with a detail template: `{ title: 'Kein Guthaben', detail: 'Ihr Guthaben beträgt {balance}' }` (docs/localization.md). */
 export interface LocalizedText {
@@ -46,7 +48,7 @@ interface Ranges {
   /** ranges with q > 0, best first, lower-cased */
   readonly accepted: readonly string[]
   /** ranges with q = 0 */
-  readonly excluded: readonly string[] | undefined
+  readonly excluded: ReadonlySet<string> | undefined
 }
 
 const NO_RANGES: Ranges = Object.freeze({ accepted: Object.freeze([]), excluded: undefined })
@@ -91,58 +93,87 @@ function canonicalTag (tag: string): string {
   }).join('-')
 }
 
-/** The next shorter range in Lookup (RFC 4647 §3.4), or `undefined`. */
-function shorten (tag: string): string | undefined {
-  let cut = tag.lastIndexOf('-')
-  if (cut === -1) return undefined
+/**
+ * The end of the next shorter range in Lookup (RFC 4647 §3.4) of
+ * `range.slice(0, end)`, or 0 when there is none. Works on positions, so
+ * walking a range down to its first subtag costs its length once, however
+ * long it is.
+ */
+function shorter (range: string, end: number): number {
+  let cut = range.lastIndexOf('-', end - 1)
+  if (cut <= 0) return 0
   // A single-character subtag (an extension or private-use singleton) goes with the one after it.
-  if (cut >= 2 && tag.charCodeAt(cut - 2) === 45) cut -= 2
-  return tag.slice(0, cut)
+  if (cut >= 2 && range.charCodeAt(cut - 2) === 45) cut -= 2
+  return cut
 }
 
-const rangeCache = new Map<string, Ranges>()
-const CACHE_ENTRIES = 500
-const CACHE_HEADER_LENGTH = 256
+/**
+ * Parsed `Accept-Language` headers, per app: 500 headers and 256 KiB at
+ * most, none above 2 KiB (a header of about 400 characters); longer ones are
+ * parsed each time, which costs their length (docs/security.md#caches).
+ */
+const RANGE_ENTRIES = 500
+const RANGE_BYTES = 256 * 1024
+const RANGE_ENTRY_BYTES = 2048
 
 function byWeight (a: WeightedEntry, b: WeightedEntry): number {
   return b.q - a.q
 }
+
+/**
+ * How many of the best-weighted ranges Lookup tries. Browsers send a handful;
+ * a header of thousands costs its parse, and no more.
+ */
+const MAX_RANGES = 32
 
 function parseRanges (header: string): Ranges {
   const entries = parseWeightedList(header)
   // Stable sort: equal q keeps the client's order.
   entries.sort(byWeight)
   const accepted: string[] = []
-  let excluded: string[] | undefined
+  let excluded: Set<string> | undefined
   for (const entry of entries) {
-    if (entry.q > 0) accepted.push(entry.value)
-    else (excluded ??= []).push(entry.value)
+    if (entry.q === 0) (excluded ??= new Set()).add(entry.value)
+    else if (accepted.length < MAX_RANGES) accepted.push(entry.value)
   }
   return { accepted, excluded }
 }
 
-function rangesOf (header: string | undefined): Ranges {
+/** The bytes a parse result holds, for the cache's bound. */
+function rangesBytes (ranges: Ranges): number {
+  let bytes = 64
+  for (const range of ranges.accepted) bytes += stringBytes(range) + 8
+  if (ranges.excluded !== undefined) for (const range of ranges.excluded) bytes += stringBytes(range) + 32
+  return bytes
+}
+
+function rangesOf (header: string | undefined, cache: BoundedCache<Ranges> | undefined): Ranges {
   if (header === undefined || header === '') return NO_RANGES
-  let ranges = rangeCache.get(header)
+  let ranges = cache?.get(header)
   if (ranges === undefined) {
     ranges = parseRanges(header)
-    if (rangeCache.size < CACHE_ENTRIES && header.length <= CACHE_HEADER_LENGTH) rangeCache.set(header, ranges)
+    cache?.set(header, ranges, rangesBytes(ranges))
   }
   return ranges
 }
 
 /**
- * Lookup over `available` (lower-cased tags): the language to answer in. With
- * `withDefault`, the untranslated text's language is available too and is the
- * answer for `*` and when nothing fits; without it, that answer is `undefined`.
+ * Lookup over `available` (lower-cased tags, none longer than `longest`):
+ * the language to answer in. With `withDefault`, the untranslated text's
+ * language is available too and is the answer for `*` and when nothing fits;
+ * without it, that answer is `undefined`. A prefix longer than `longest`
+ * cannot match and is never made: the cost is linear in the header's length.
  */
-function lookup (ranges: Ranges, available: { has (tag: string): boolean }, withDefault: boolean): string | undefined {
+function lookup (ranges: Ranges, available: { has (tag: string): boolean }, longest: number, withDefault: boolean): string | undefined {
   const { accepted, excluded } = ranges
   const fallback = withDefault ? DEFAULT_LANGUAGE : undefined
-  for (const range of accepted) {
+  for (let i = 0; i < accepted.length; i++) {
+    const range = accepted[i]
     if (range === '*') return fallback
-    for (let tag: string | undefined = range; tag !== undefined; tag = shorten(tag)) {
-      if ((available.has(tag) || (withDefault && tag === DEFAULT_LANGUAGE)) && (excluded === undefined || !excluded.includes(tag))) return tag
+    for (let end = range.length; end > 0; end = shorter(range, end)) {
+      if (end > longest) continue
+      const tag = end === range.length ? range : range.slice(0, end)
+      if ((available.has(tag) || (withDefault && tag === DEFAULT_LANGUAGE)) && (excluded === undefined || !excluded.has(tag))) return tag
     }
   }
   return fallback
@@ -155,47 +186,63 @@ function lookup (ranges: Ranges, available: { has (tag: string): boolean }, with
  */
 export function matchLanguage (acceptLanguage: string | undefined, available: readonly string[]): string | undefined {
   const byTag = new Map<string, string>()
-  for (const language of available) byTag.set(language.toLowerCase(), language)
-  const found = lookup(rangesOf(acceptLanguage), byTag, false)
+  let longest = 0
+  for (const language of available) {
+    byTag.set(language.toLowerCase(), language)
+    longest = Math.max(longest, language.length)
+  }
+  // Not cached: the helper belongs to no app, and parsing is linear.
+  const found = lookup(rangesOf(acceptLanguage, undefined), byTag, longest, false)
   return found === undefined ? undefined : byTag.get(found)
 }
 
 /** The `locales` option, compiled for the response path. */
 export class Localizer {
-  /** translations by key (status code, or type as defined or resolved), then by lower-cased language */
-  private readonly byKey = new Map<string, Map<string, Translation>>()
+  /** translations by status code (for `about:blank` problems), then by lower-cased language */
+  readonly #byStatus = new Map<string, Map<string, Translation>>()
   /**
-   * Translations by resolved type: those keyed by the resolved URI merged over
-   * those keyed by the type as defined, built on first use; `null` when there
-   * are none. Bounded like the type cache: an app answers with few types.
+   * Translations by resolved `type` URI: the texts keyed by a type as defined
+   * (`'out-of-credit'`) and by its resolved URI, merged once, here. A
+   * problem's translations are then one lookup of its resolved type, the
+   * same whatever the problem carries (relative or absolute) and whatever
+   * came before: nothing about them is learnt from requests.
    */
-  private readonly byType = new Map<string, Map<string, Translation> | null>()
+  readonly #byType = new Map<string, Map<string, Translation>>()
+  /** the longest language tag with a translation, or that of the untranslated text */
+  readonly #longest: number
+  readonly #ranges = new BoundedCache<Ranges>(RANGE_ENTRIES, RANGE_BYTES, RANGE_ENTRY_BYTES)
 
-  constructor (locales: Locales) {
+  /** `typeBase` as normalized by the options: type keys resolve against it as problem types do. */
+  constructor (locales: Locales, typeBase: string | undefined) {
+    let longest = DEFAULT_LANGUAGE.length
+    // Keys as written first, so that a key written as the resolved URI wins for its language.
+    const byKey = new Map<string, Map<string, Translation>>()
     for (const language of Object.keys(locales)) {
       const texts = locales[language]
       const lower = language.toLowerCase()
+      longest = Math.max(longest, lower.length)
       for (const key of Object.keys(texts)) {
         const text = texts[key]
         const translation: Translation = typeof text === 'string'
           ? { tag: canonicalTag(language), title: text, detail: undefined }
           : { tag: canonicalTag(language), title: text.title, detail: text.detail === undefined ? undefined : compileTemplate(text.detail) }
-        let languages = this.byKey.get(key)
-        if (languages === undefined) this.byKey.set(key, languages = new Map())
+        let languages = byKey.get(key)
+        if (languages === undefined) byKey.set(key, languages = new Map())
         languages.set(lower, translation)
       }
     }
-  }
-
-  private typeTranslations (type: string, definedType: string): Map<string, Translation> | undefined {
-    let languages = this.byType.get(type)
-    if (languages === undefined) {
-      const resolved = this.byKey.get(type)
-      const defined = type === definedType ? undefined : this.byKey.get(definedType)
-      languages = resolved === undefined && defined === undefined ? null : new Map([...(defined ?? []), ...(resolved ?? [])])
-      if (this.byType.size < 10000) this.byType.set(type, languages)
+    this.#longest = longest
+    const exact: Array<[string, Map<string, Translation>]> = []
+    for (const [key, languages] of byKey) {
+      this.#byStatus.set(key, languages)
+      const resolved = typeBase === undefined ? key : resolveTypeOrKeep(key, typeBase)
+      if (resolved === key) {
+        exact.push([key, languages])
+      } else {
+        merge(this.#byType, resolved, languages)
+      }
     }
-    return languages ?? undefined
+    for (const [key, languages] of exact) merge(this.#byType, key, languages)
   }
 
   /**
@@ -203,23 +250,30 @@ export class Localizer {
    * one) of `rendering` for the request's `Accept-Language`, with the language
    * tag of the text; `undefined` when this problem has no translations at all
    * (its response does not vary by language). Status keys apply to
-   * `about:blank` problems that carry the status phrase; type keys to their
-   * type. `type` itself never changes. `rendering` is not changed: the log
-   * line keeps the untranslated text.
+   * `about:blank` problems that carry the status phrase; type keys to the
+   * resolved type (`rendering.type`) of the others (`carriedType` is what the
+   * problem carries). `type` itself never changes. `rendering` is not
+   * changed: the log line keeps the untranslated text.
    */
-  localize (rendering: Rendering, definedType: string, acceptLanguage: string | undefined): Translated | undefined {
+  localize (rendering: Rendering, carriedType: string, acceptLanguage: string | undefined): Translated | undefined {
     let languages: Map<string, Translation> | undefined
-    if (definedType === ABOUT_BLANK) {
-      if (rendering.title === reasonPhrase(rendering.status)) languages = this.byKey.get(String(rendering.status))
+    if (carriedType === ABOUT_BLANK) {
+      if (rendering.title === reasonPhrase(rendering.status)) languages = this.#byStatus.get(String(rendering.status))
     } else {
-      languages = this.typeTranslations(rendering.type, definedType)
+      languages = this.#byType.get(rendering.type)
     }
     if (languages === undefined) return undefined
-    const chosen = lookup(rangesOf(acceptLanguage), languages, true) as string
+    const chosen = lookup(rangesOf(acceptLanguage, this.#ranges), languages, this.#longest, true) as string
     const translation = languages.get(chosen)
     if (translation === undefined) return { language: DEFAULT_LANGUAGE, title: rendering.title, detail: rendering.detail }
     let detail = rendering.detail
     if (translation.detail !== undefined && detail !== undefined) detail = fillTemplate(translation.detail, rendering.extensions) ?? detail
     return { language: translation.tag, title: translation.title ?? rendering.title, detail }
   }
+}
+
+function merge (into: Map<string, Map<string, Translation>>, key: string, languages: Map<string, Translation>): void {
+  const existing = into.get(key)
+  if (existing === undefined) into.set(key, new Map(languages))
+  else for (const [language, translation] of languages) existing.set(language, translation)
 }

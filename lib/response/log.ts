@@ -3,6 +3,7 @@ import type { Rendering } from './serialize.js'
 import { pathOf } from './url.js'
 import { describe } from '../mapping/unexpected.js'
 import { isLoggedWithError } from '../mapping/log-marks.js'
+import { BoundedCache } from '../bounded-cache.js'
 
 /** A pino level name, or `'silent'` to not log. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -61,20 +62,23 @@ export function logFailure (request: FastifyRequest, level: 'warn' | 'error', er
   }
 }
 
+/** Notices are told apart by this much of their key; the bound cache keeps each small. */
+const NOTICE_KEY_LENGTH = 512
+
 /**
  * What this app has logged once already: development warnings, and failures
  * of the `extend` and `onProblem` options by cause, so a hook that fails on
- * every request logs one line, not one per request. Per app, bounded: when
- * full it starts over, so a cause may be logged again after 100 others.
+ * every request logs one line, not one per request. Per app, bounded like
+ * every cache (100 notices, 64 KiB): a cause may be logged again after 100 others.
  */
 export class Notices {
-  readonly #seen = new Set<string>()
+  readonly #seen = new BoundedCache<true>(100, 64 * 1024, 2 * 1024)
 
   /** True the first time `key` is seen. */
   first (key: string): boolean {
-    if (this.#seen.has(key)) return false
-    if (this.#seen.size >= 100) this.#seen.clear()
-    this.#seen.add(key)
+    if (key.length > NOTICE_KEY_LENGTH) key = key.slice(0, NOTICE_KEY_LENGTH)
+    if (this.#seen.get(key) === true) return false
+    this.#seen.set(key, true)
     return true
   }
 }

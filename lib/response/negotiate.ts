@@ -15,6 +15,8 @@
  *  - `application/problem+xml` is only chosen when it is named: browsers
  *    accept `application/xml;q=0.9` and should still see JSON.
  */
+import { BoundedCache } from '../bounded-cache.js'
+
 export const PROBLEM_JSON = 0
 export const JSON_FORMAT = 1
 export const PROBLEM_XML = 2
@@ -48,6 +50,34 @@ const QUOTE = 34
 const BACKSLASH = 92
 const SPACE = 32
 const TAB = 9
+
+const Q = 113
+const Q_UPPER = 81
+const DOT = 46
+const ZERO = 48
+const NINE = 57
+
+/**
+ * The qvalue in `header` from `start` to `end` (RFC 9110 §12.4.2, trailing
+ * whitespace allowed), or -1 when it is not one. The same numbers as
+ * `Number()` of the text: both round the same decimal once.
+ */
+function qvalue (header: string, start: number, end: number): number {
+  while (end > start && (header.charCodeAt(end - 1) === SPACE || header.charCodeAt(end - 1) === TAB)) end--
+  const whole = header.charCodeAt(start) - ZERO
+  if ((whole !== 0 && whole !== 1) || end - start > 5) return -1
+  if (end - start === 1) return whole
+  if (header.charCodeAt(start + 1) !== DOT) return -1
+  let fraction = 0
+  let scale = 1
+  for (let i = start + 2; i < end; i++) {
+    const c = header.charCodeAt(i)
+    if (c < ZERO || c > NINE || (whole === 1 && c !== ZERO)) return -1
+    fraction = fraction * 10 + (c - ZERO)
+    scale *= 10
+  }
+  return whole + fraction / scale
+}
 
 function skipWhitespace (header: string, i: number): number {
   let c = header.charCodeAt(i)
@@ -91,6 +121,18 @@ export function parseWeightedList (header: string): WeightedEntry[] {
     let params: Array<[string, string]> | undefined
     while (i < n && header.charCodeAt(i) === SEMICOLON) {
       i = skipWhitespace(header, i + 1)
+      // The common parameter, `q=0.5`, read without making strings.
+      const first = header.charCodeAt(i)
+      if (!weighted && (first === Q || first === Q_UPPER) && header.charCodeAt(i + 1) === EQUALS) {
+        const start = skipWhitespace(header, i + 2)
+        if (header.charCodeAt(start) !== QUOTE) {
+          i = endOfPart(header, start, false)
+          weighted = true
+          q = qvalue(header, start, i)
+          if (q === -1) valid = false
+          continue
+        }
+      }
       end = endOfPart(header, i, true)
       const name = header.slice(i, end).trim().toLowerCase()
       i = end
@@ -200,21 +242,25 @@ export function negotiateUncached (accept: string): Format {
 }
 
 /**
- * Answers by header, bounded: clients send few distinct `Accept` headers, and
- * a client sending a new one on every request fills the cache once and is then
- * negotiated without it.
+ * Negotiated formats by `Accept` header, per app: 500 headers and 256 KiB at
+ * most, none above 1 KiB (a header of about 470 characters); longer ones are
+ * negotiated each time, which costs their length (docs/security.md#caches).
  */
-const cache = new Map<string, Format>()
-const CACHE_ENTRIES = 500
-const CACHE_HEADER_LENGTH = 256
+export function acceptCache (): BoundedCache<Format> {
+  return new BoundedCache<Format>(500, 256 * 1024, 1024)
+}
 
-/** The format to answer in for an `Accept` header. Costs nothing when there is none. */
-export function negotiate (accept: string | undefined): Format {
+/**
+ * The format to answer in for an `Accept` header, remembered in the app's
+ * `cache`. Costs nothing when there is none.
+ */
+export function negotiate (accept: string | undefined, cache?: BoundedCache<Format>): Format {
   if (accept === undefined || accept === '' || accept === '*/*') return PROBLEM_JSON
+  if (cache === undefined) return negotiateUncached(accept)
   let format = cache.get(accept)
   if (format === undefined) {
     format = negotiateUncached(accept)
-    if (cache.size < CACHE_ENTRIES && accept.length <= CACHE_HEADER_LENGTH) cache.set(accept, format)
+    cache.set(accept, format)
   }
   return format
 }

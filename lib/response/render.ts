@@ -1,9 +1,10 @@
 import type { FastifyRequest } from 'fastify'
 import { GENERIC_500, type Problem, type ProblemHeaders } from '../model/problem.js'
-import { ABOUT_BLANK, resolveTypeAgainst } from '../model/type-uri.js'
+import { ABOUT_BLANK, resolveTypeOrKeep } from '../model/type-uri.js'
 import { isErrorStatus } from '../model/status.js'
 import { ownStatus, type StatusShaped } from '../mapping/error-status.js'
-import { CONTENT_TYPES, PROBLEM_XML, negotiate } from './negotiate.js'
+import { CONTENT_TYPES, PROBLEM_XML, negotiate, type Format } from './negotiate.js'
+import { BoundedCache, stringBytes } from '../bounded-cache.js'
 import { serializeJson, type Rendering } from './serialize.js'
 import { serializeXml } from './xml.js'
 import { logFailure, type LogLevel } from './log.js'
@@ -22,8 +23,10 @@ export interface ResponseSettings extends ExtendSettings {
   readonly compat: false | 'fastify'
   /** Log level by `status - 400`. */
   readonly logLevels: readonly LogLevel[]
-  /** Resolved `type` URIs by the `type` a problem carries. */
-  readonly typeCache: Map<string, string>
+  /** Resolved `type` URIs by the `type` a problem carries (`typeCache()`). */
+  readonly typeCache: BoundedCache<string>
+  /** Negotiated formats by `Accept` header (`acceptCache()`). */
+  readonly acceptCache: BoundedCache<Format>
   /** Name of the trace-id member, or false (then no trace id is looked up). */
   readonly traceIdMember: string | false
   /** `@opentelemetry/api` when the app has it (loaded at registration). */
@@ -51,22 +54,22 @@ const headerValue = /^[\t\x20-\x7e]*$/
 const OWN_HEADERS = new Set(['content-type', 'content-length', 'content-language', 'transfer-encoding', 'vary'])
 
 /**
- * A relative `type` resolved against the app's `typeBase` (RFC 3986 §5), cached:
- * the set of types an app answers with is small.
+ * Resolved types, per app: an app answers with few types, so 1,000 of them and
+ * 512 KiB at most, none above 8 KiB (a type of about 2,000 characters); a
+ * longer or rarer one is resolved each time (docs/security.md#caches).
  */
+export function typeCache (): BoundedCache<string> {
+  return new BoundedCache<string>(1000, 512 * 1024, 8 * 1024)
+}
+
+/** A relative `type` resolved against the app's `typeBase` (RFC 3986 §5), cached. */
 export function resolveType (type: string, settings: ResponseSettings): string {
   const base = settings.typeBase
   if (type === ABOUT_BLANK || base === undefined) return type
   let resolved = settings.typeCache.get(type)
   if (resolved === undefined) {
-    try {
-      resolved = resolveTypeAgainst(type, base)
-    } catch {
-      // Not a URI reference at all (`//[`): sent as given, rather than turning
-      // the whole problem (a 409, say) into the last-resort 500.
-      resolved = type
-    }
-    if (settings.typeCache.size < 10000) settings.typeCache.set(type, resolved)
+    resolved = resolveTypeOrKeep(type, base)
+    settings.typeCache.set(type, resolved, resolved === type ? 0 : stringBytes(resolved))
   }
   return resolved
 }
@@ -160,7 +163,7 @@ export function renderProblem (problem: Problem, request: FastifyRequest, settin
   // unreadable or non-error status must not be sent as a success.
   const status = problem.status
   if (!isErrorStatus(status)) throw new RangeError('fastify-problem-details: a problem status must be an integer 400–599')
-  const format = negotiate(request.headers.accept)
+  const format = negotiate(request.headers.accept, settings.acceptCache)
   const compat = settings.compat === 'fastify'
   const rendering: Rendering = {
     status,

@@ -1,4 +1,4 @@
-import { ProblemRegistry, type MappingSettings } from '../registry.js'
+import { sealedLayer, type LayerBuilder, type ProblemRegistry } from '../registry.js'
 import { BUILTINS } from '../builtins.js'
 import { addPostgresPreset } from './postgres.js'
 import { addPrismaPreset } from './prisma.js'
@@ -14,7 +14,7 @@ import { addNetworkPreset } from './network.js'
 /** Presets of opt-in mappings (docs/presets.md). */
 export type PresetName = 'postgres' | 'prisma' | 'mongodb' | 'network'
 
-const PRESETS: ReadonlyArray<[PresetName, (layer: ProblemRegistry) => void]> = [
+const PRESETS: ReadonlyArray<[PresetName, (layer: LayerBuilder) => void]> = [
   ['postgres', addPostgresPreset],
   ['prisma', addPrismaPreset],
   ['mongodb', addMongodbPreset],
@@ -23,14 +23,14 @@ const PRESETS: ReadonlyArray<[PresetName, (layer: ProblemRegistry) => void]> = [
 
 /**
  * The registry layer between an app's root registry and the built-ins: the
- * presets its `presets` option names (docs/presets.md). Without presets the
- * root's parent is the built-in layer itself.
+ * presets its `presets` option names (docs/presets.md), sealed once built.
+ * Without presets the root's parent is the built-in layer itself.
  */
-export function presetLayer (presets: readonly PresetName[], settings: MappingSettings): ProblemRegistry {
+export function presetLayer (presets: readonly PresetName[]): ProblemRegistry {
   if (presets.length === 0) return BUILTINS
-  const layer = new ProblemRegistry(BUILTINS, settings)
-  for (const [name, add] of PRESETS) {
-    if (presets.includes(name)) add(layer)
-  }
-  return layer
+  return sealedLayer(BUILTINS, (layer) => {
+    for (const [name, add] of PRESETS) {
+      if (presets.includes(name)) add(layer)
+    }
+  })
 }

@@ -1,4 +1,4 @@
-import type { ProblemRegistry } from '../registry.js'
+import type { LayerBuilder } from '../registry.js'
 import type { Problem } from '../../model/problem.js'
 import { duplicateOf } from './database.js'
 import { logWithError } from '../log-marks.js'
@@ -36,7 +36,7 @@ function duplicateKey (error: MongoError): Problem {
 }
 
 /** Adds the `mongodb` preset's mappings to a preset layer. */
-export function addMongodbPreset (layer: ProblemRegistry): void {
+export function addMongodbPreset (layer: LayerBuilder): void {
   layer.add('11000', duplicateKey)
   // 11001: the same duplicate key error from older servers' update paths.
   layer.add('11001', duplicateKey)

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import type { ProblemRegistry } from '../registry.js'
+import type { LayerBuilder } from '../registry.js'
 import { fixedProblem, type Problem } from '../../model/problem.js'
 import { ownStatus } from '../error-status.js'
 
@@ -85,7 +85,7 @@ function isObject (error: unknown): error is object {
 }
 
 /** Adds the `network` preset's mappings to a preset layer. */
-export function addNetworkPreset (layer: ProblemRegistry): void {
+export function addNetworkPreset (layer: LayerBuilder): void {
   for (const [code, problem] of BY_CODE) layer.add(code, () => problem)
   layer.add(isObject, (error: object, _request: FastifyRequest) => wrappedFailure(error))
 }

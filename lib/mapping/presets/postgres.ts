@@ -1,4 +1,4 @@
-import type { ProblemRegistry } from '../registry.js'
+import type { LayerBuilder } from '../registry.js'
 import { problemFromInit, type Problem } from '../../model/problem.js'
 import { databaseProblem, duplicateOf, NO_CONNECTION, RETRY } from './database.js'
 import { logWithError } from '../log-marks.js'
@@ -132,7 +132,7 @@ function isPlainError (error: unknown): error is Error {
 }
 
 /** Adds the `postgres` preset's mappings to a preset layer. */
-export function addPostgresPreset (layer: ProblemRegistry): void {
+export function addPostgresPreset (layer: LayerBuilder): void {
   layer.add('23505', uniqueViolation)
   layer.add('23503', foreignKeyViolation)
   layer.add('23502', notNullViolation)

@@ -1,4 +1,4 @@
-import type { ProblemRegistry } from '../registry.js'
+import type { LayerBuilder } from '../registry.js'
 import type { Problem } from '../../model/problem.js'
 import { databaseProblem, duplicateOf, NO_CONNECTION, RETRY } from './database.js'
 import { logWithError } from '../log-marks.js'
@@ -46,7 +46,7 @@ function uniqueFailed (error: PrismaError): Problem {
 }
 
 /** Adds the `prisma` preset's mappings to a preset layer. */
-export function addPrismaPreset (layer: ProblemRegistry): void {
+export function addPrismaPreset (layer: LayerBuilder): void {
   layer.add('P2002', uniqueFailed)
   layer.add('P2003', (error: object) => { logWithError(error); return RELATION })
   // P2025: the record an update, delete or connect needs was not found.
