@@ -24,14 +24,13 @@ defineProblem({
 defineProblem({ type: 'https://elsewhere.example/cat-external', status: 502, title: 'Documented elsewhere' })
 
 t.test('typeDocs needs a base with a path of its own', async (t) => {
-  await t.rejects(build({ typeBase: 'https://api.example.com/', typeDocs: true }), RegistrationError)
+  await t.rejects(build(t, { typeBase: 'https://api.example.com/', typeDocs: true }), RegistrationError)
 })
 
 t.test('pages, JSON by Accept, 404s and headers (inject, absolute typeBase)', async (t) => {
-  const app = await build({ typeBase: 'https://api.example.com/problems/', typeDocs: true })
+  const app = await build(t, { typeBase: 'https://api.example.com/problems/', typeDocs: true })
   // Defined after register, before ready: it is in the catalogue.
   defineProblem({ type: 'billing/cat-card-declined', status: 402, title: 'The card was declined', extensions: Type.Object({ reason: Type.String() }) })
-  t.teardown(() => app.close())
 
   const html = await app.inject('/problems/')
   t.equal(html.statusCode, 200)
@@ -73,8 +72,7 @@ t.test('pages, JSON by Accept, 404s and headers (inject, absolute typeBase)', as
 })
 
 t.test('a person browses the catalogue in headless Chromium', async (t) => {
-  const app = await build({ typeBase: '/problems/', typeDocs: true })
-  t.teardown(() => app.close())
+  const app = await build(t, { typeBase: '/problems/', typeDocs: true })
   const address = await app.listen({ host: '127.0.0.1', port: 0 })
 
   const profile = await mkdtemp(join(tmpdir(), 'catalogue-chromium-'))
@@ -154,9 +152,8 @@ t.test('more page shapes: no members, headers, types on the base origin or elsew
   defineProblem({ type: 'https://api.example.com/elsewhere/cat-outside', status: 410, title: 'Outside the base path' })
   defineProblem({ type: 'cat-query?v=2', status: 400, title: 'With a query', schemaId: 'CatQueryProblem' })
   for (const typeBase of ['https://api.example.com/problems/', '/problems/']) {
-    const app = await build({ typeBase, typeDocs: true, requestIdMember: false })
+    const app = await build(t, { typeBase, typeDocs: true, requestIdMember: false })
     await app.ready()
-    t.teardown(() => app.close())
     const plain = await app.inject('/problems/cat-plain')
     t.match(plain.body, 'None: problems of this type carry the standard members only.')
     t.match(plain.body, '<dt>Headers</dt><dd><code>Cache-Control</code></dd>')

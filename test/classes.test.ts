@@ -105,8 +105,7 @@ t.test('retryAfter in seconds or as a Date becomes Retry-After', async (t) => {
   t.equal(new TooManyRequests(undefined, undefined, { retryAfter: Infinity }).headers, undefined)
   t.notOk('retryAfter' in new TooManyRequests(undefined, undefined, { retryAfter: 5 }).toJSON(), 'retryAfter is not a member')
 
-  const app = await build({ requestIdMember: false, instance: false })
-  t.teardown(() => app.close())
+  const app = await build(t, { requestIdMember: false, instance: false })
   app.get('/', async () => { throw new TooManyRequests('slow down', undefined, { retryAfter: 30, headers: { 'x-rate': '1' } }) })
   const res = await app.inject('/')
   t.equal(res.statusCode, 429)

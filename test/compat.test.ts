@@ -1,7 +1,7 @@
 import t from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import createError from 'http-errors'
-import { build } from './helpers.js'
+import { bare, build, type Teardown } from './helpers.js'
 import { ProblemError } from '../lib/index.js'
 
 /** The same routes on any app: the scenarios clients of Fastify's error shape depend on. */
@@ -18,17 +18,16 @@ function routes (app: FastifyInstance): void {
   })
 }
 
-async function both (): Promise<[FastifyInstance, FastifyInstance]> {
-  const plain = Fastify()
+async function both (t: Teardown): Promise<[FastifyInstance, FastifyInstance]> {
+  const plain = bare(t)
   routes(plain)
-  const compat = await build({ compat: 'fastify' })
+  const compat = await build(t, { compat: 'fastify' })
   routes(compat)
   return [plain, compat]
 }
 
 t.test('every member of Fastify\'s default error body is there, with the same value', async (t) => {
-  const [plain, compat] = await both()
-  t.teardown(async () => { await plain.close(); await compat.close() })
+  const [plain, compat] = await both(t)
   const requests = [
     { method: 'POST' as const, url: '/users', payload: {} },
     { method: 'GET' as const, url: '/no-such-route' },
@@ -54,13 +53,12 @@ t.test('every member of Fastify\'s default error body is there, with the same va
 })
 
 t.test('the problem members stay; message is the detail, else the title', async (t) => {
-  const app = await build({ compat: 'fastify' })
+  const app = await build(t, { compat: 'fastify' })
   app.get('/detail', async (_req, reply) => reply.notFound('User 7 does not exist'))
   app.get('/bare', async (_req, reply) => reply.notFound())
   app.get('/typed', async () => {
     throw new ProblemError({ status: 403, type: 'https://x/out-of-credit', title: 'Out of credit', extensions: { code: 'E_CREDIT', balance: 20 } })
   })
-  t.teardown(() => app.close())
   let body = (await app.inject('/detail')).json()
   t.same(body, {
     type: 'about:blank',
@@ -84,9 +82,8 @@ t.test('the problem members stay; message is the detail, else the title', async 
 })
 
 t.test('extension members named like Fastify\'s are never emitted twice or over them', async (t) => {
-  const app = await build({ compat: 'fastify' })
+  const app = await build(t, { compat: 'fastify' })
   app.get('/clash', async (_req, reply) => reply.conflict('Taken', { statusCode: 999, error: 'spoofed', message: 'spoofed', kept: 1 }))
-  t.teardown(() => app.close())
   const res = await app.inject('/clash')
   t.equal((res.body.match(/"statusCode"/g) ?? []).length, 1)
   t.equal((res.body.match(/"message"/g) ?? []).length, 1)
@@ -98,13 +95,12 @@ t.test('extension members named like Fastify\'s are never emitted twice or over 
 })
 
 t.test('5xx: nothing leaks, not even through code or message', async (t) => {
-  const app = await build({ compat: 'fastify' })
+  const app = await build(t, { compat: 'fastify' })
   app.get('/boom', async () => {
     const error = new Error('password=hunter2 at db.internal') as Error & { code: string }
     error.code = 'ECONNSECRET'
     throw error
   })
-  t.teardown(() => app.close())
   const res = await app.inject('/boom')
   t.equal(res.statusCode, 500)
   const body = res.json()
@@ -116,9 +112,8 @@ t.test('5xx: nothing leaks, not even through code or message', async (t) => {
 })
 
 t.test('without compat, none of Fastify\'s members', async (t) => {
-  const app = await build()
+  const app = await build(t)
   app.get('/x', async (_req, reply) => reply.notFound('nope'))
-  t.teardown(() => app.close())
   const body = (await app.inject('/x')).json()
   for (const member of ['statusCode', 'error', 'message', 'code']) t.notOk(member in body, member)
 })

@@ -1,13 +1,12 @@
 import t, { type Test } from 'tap'
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import { type FastifyInstance, type FastifyReply } from 'fastify'
 import sensible from '@fastify/sensible'
 import problemDetails, { ProblemError, NotFound, RegistrationError, type ProblemHelper } from '../lib/index.js'
 import { STATUS_TABLE } from '../lib/model/status.js'
+import { bare, build } from './helpers.js'
 
 async function app (t: Test): Promise<FastifyInstance> {
-  const fastify = Fastify()
-  t.teardown(() => fastify.close())
-  await fastify.register(problemDetails, { requestIdMember: false })
+  const fastify = await build(t, { requestIdMember: false })
   return fastify
 }
 
@@ -89,8 +88,7 @@ t.test('helpers work from hooks', async (t) => {
 })
 
 t.test('@fastify/sensible registered before: a clear registration error', async (t) => {
-  const fastify = Fastify()
-  t.teardown(() => fastify.close())
+  const fastify = bare(t)
   await fastify.register(sensible)
   await t.rejects(async () => { await fastify.register(problemDetails) }, {
     name: 'RegistrationError',
@@ -101,9 +99,7 @@ t.test('@fastify/sensible registered before: a clear registration error', async 
 
 t.test('@fastify/sensible registered after: ready() rejects with a RegistrationError, no crash', async (t) => {
   for (const where of ['same context', 'child context']) {
-    const fastify = Fastify()
-    t.teardown(() => fastify.close())
-    await fastify.register(problemDetails)
+    const fastify = await build(t)
     if (where === 'same context') fastify.register(sensible)
     else fastify.register(async (child) => { await child.register(sensible) })
     const err = await fastify.ready().then(() => undefined, (e: unknown) => e)
@@ -113,9 +109,7 @@ t.test('@fastify/sensible registered after: ready() rejects with a RegistrationE
 })
 
 t.test('other reply decorators are not refused', async (t) => {
-  const fastify = Fastify()
-  t.teardown(() => fastify.close())
-  await fastify.register(problemDetails)
+  const fastify = await build(t)
   fastify.decorateReply('custom', function () { return 1 })
   await fastify.ready()
   t.ok(fastify.hasReplyDecorator('custom'))

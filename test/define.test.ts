@@ -1,7 +1,6 @@
 import t from 'tap'
-import Fastify from 'fastify'
 import { Type } from '@sinclair/typebox'
-import problemDetails, {
+import {
   defineProblem,
   problemResponses,
   ProblemError,
@@ -23,7 +22,7 @@ const OutOfCredit = defineProblem({
 })
 
 t.test('a defined problem answers with its type resolved against typeBase and its extension members', async (t) => {
-  const app = await build({ typeBase: 'https://api.example.com/problems/' })
+  const app = await build(t, { typeBase: 'https://api.example.com/problems/' })
   app.get('/buy', async () => {
     throw new OutOfCredit({ detail: 'Your balance is 20, the cost is 30', balance: 20, accounts: ['/a/12345'] })
   })
@@ -43,9 +42,9 @@ t.test('a defined problem answers with its type resolved against typeBase and it
 })
 
 t.test('one definition serves apps with different typeBase, absolute or path-only, and none', async (t) => {
-  const absolute = await build({ typeBase: 'https://one.example/errors' })
-  const pathOnly = await build({ typeBase: '/problems/' })
-  const none = await build()
+  const absolute = await build(t, { typeBase: 'https://one.example/errors' })
+  const pathOnly = await build(t, { typeBase: '/problems/' })
+  const none = await build(t)
   for (const app of [absolute, pathOnly, none]) {
     app.get('/x', async () => { throw new OutOfCredit({ balance: 1, accounts: [] }) })
   }
@@ -55,7 +54,7 @@ t.test('one definition serves apps with different typeBase, absolute or path-onl
 })
 
 t.test('a type defined after register works, also through reply.problem()', async (t) => {
-  const app = await build({ typeBase: '/problems/' })
+  const app = await build(t, { typeBase: '/problems/' })
   const Late = defineProblem({ type: 'define-late', status: 409, title: 'Defined late', extensions: Type.Object({ version: Type.Integer() }) })
   app.get('/late', async (_req, reply) => reply.problem(new Late({ version: 3 })))
   const res = await app.inject('/late')
@@ -96,7 +95,7 @@ t.test('headers of the type and of the occurrence, Retry-After, and a cause that
     title: 'Slow down',
     headers: { 'x-rate-limit-policy': 'burst', 'x-shared': 'type' }
   })
-  const app = await build()
+  const app = await build(t)
   app.get('/plain', async () => { throw new Throttled() })
   app.get('/more', async () => {
     throw new Throttled({}, { retryAfter: 30, headers: { 'x-shared': 'occurrence' }, cause: new Error('redis at 10.0.0.7 timed out') })
@@ -113,7 +112,7 @@ t.test('headers of the type and of the occurrence, Retry-After, and a cause that
 })
 
 t.test('extension members survive a route that declares a problem response schema', async (t) => {
-  const app = await build({ typeBase: '/problems/' })
+  const app = await build(t, { typeBase: '/problems/' })
   // A narrow hand-written schema that Fastify's serializer would cut down to `title`.
   const narrow = { type: 'object', properties: { title: { type: 'string' } } }
   app.get('/declared', { schema: { response: { ...problemResponses(OutOfCredit, 404) } } }, async () => {
@@ -143,8 +142,7 @@ t.test('the catalogue entry: class, schema, headers; findProblemType by type and
   t.equal(findProblemType('/p/define-out-of-credit', '/p/')?.problemClass, OutOfCredit)
   t.equal(findProblemType('https://other.example/define-out-of-credit', 'https://api.example.com/problems/'), undefined)
   t.equal(findProblemType('https://api.example.com/problems/define-out-of-credit'), undefined, 'an absolute URI needs the base it came from')
-  const app = Fastify()
-  await app.register(problemDetails)
+  const app = await build(t)
   t.ok(app.problemDetails.types.includes(entry!), 'fastify.problemDetails.types is the catalogue')
 })
 

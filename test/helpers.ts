@@ -2,15 +2,29 @@ import net from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import problemDetails, { type ProblemDetailsOptions } from '../lib/index.js'
 
-/** A Fastify app with the plugin registered and the logger off unless asked for. */
-export async function build (options: ProblemDetailsOptions = {}, server: FastifyServerOptions = {}): Promise<FastifyInstance> {
+/** What the helpers need of a tap test: its teardown, so every app and server is closed when the test ends, also when it fails. */
+export interface Teardown { teardown: (fn: () => unknown) => void }
+
+/**
+ * A Fastify app without the plugin, closed when the test ends: for comparisons
+ * with Fastify's own answers, and for apps that register other plugins first.
+ */
+export function bare (t: Teardown, server: FastifyServerOptions = {}): FastifyInstance {
   const app = Fastify(server)
-  await app.register(problemDetails, options)
+  t.teardown(() => app.close())
   return app
 }
 
-/** What the network helpers need of a tap test. */
-export interface Teardown { teardown: (fn: () => unknown) => void }
+/**
+ * A Fastify app with the plugin registered (the logger off unless `server`
+ * asks for one), closed when the test ends. A registration that fails rejects,
+ * and the app is still closed.
+ */
+export async function build (t: Teardown, options: ProblemDetailsOptions = {}, server: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = bare(t, server)
+  await app.register(problemDetails, options)
+  return app
+}
 
 /** A loopback server on port 0, closed (with every socket it accepted) when the test ends. */
 export async function listenRaw (t: Teardown, onConnection: (socket: net.Socket) => void): Promise<number> {

@@ -159,9 +159,8 @@ t.test('the cache is bounded and answers stay right past the bound', async (t) =
 })
 
 t.test('over HTTP: content type, Vary and status for each format; never a 406', async (t) => {
-  const app = await build()
+  const app = await build(t)
   app.get('/missing', async () => { throw new NotFound('No such thing') })
-  t.teardown(() => app.close())
   const cases: Array<[string | undefined, string]> = [
     [undefined, 'application/problem+json; charset=utf-8'],
     ['application/json, application/problem+json;q=0', 'application/json; charset=utf-8'],
@@ -183,7 +182,7 @@ t.test('over HTTP: content type, Vary and status for each format; never a 406', 
 })
 
 t.test('Vary is added to, not replaced', async (t) => {
-  const app = await build()
+  const app = await build(t)
   app.get('/x', async (_req, reply) => reply.header('vary', 'Origin').notFound())
   app.get('/star', async (_req, reply) => reply.header('vary', '*').notFound())
   const res = await app.inject('/x')
@@ -192,10 +191,9 @@ t.test('Vary is added to, not replaced', async (t) => {
 })
 
 t.test('a real client over a listening server', async (t) => {
-  const app = await build()
+  const app = await build(t)
   app.get('/missing', async (_req, reply) => reply.notFound('gone fishing'))
   await app.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(() => app.close())
   const { port } = app.server.address() as { port: number }
   const url = `http://127.0.0.1:${port}/missing`
 

@@ -131,10 +131,9 @@ const details: Record<number, string> = {
 
 t.test('with the network preset, upstream failures become 502/503/504 problems that name nothing of the upstream', async (t) => {
   const up = await upstreams(t)
-  const app = await build({ presets: ['network'] })
+  const app = await build(t, { presets: ['network'] })
   routes(app, up)
   for (const code of SHAPED) app.get(`/shaped/${code}`, async () => { throw systemError(code, code === 'EAI_AGAIN' ? 'getaddrinfo' : 'connect') })
-  t.teardown(() => app.close())
 
   for (const [path, status] of expected) {
     const res = await app.inject(path)
@@ -171,9 +170,8 @@ t.test('the 5xx log line carries the client error with its code and cause; the r
       callback()
     }
   })
-  const app = await build({ presets: ['network'] }, { logger: { level: 'info', stream } })
+  const app = await build(t, { presets: ['network'] }, { logger: { level: 'info', stream } })
   routes(app, up)
-  t.teardown(() => app.close())
   const res = await app.inject('/fetch/refused')
   t.equal(res.statusCode, 503)
   const problemLines = lines.filter((line) => line.status === 503)
@@ -185,10 +183,9 @@ t.test('the 5xx log line carries the client error with its code and cause; the r
 
 t.test('without the preset every upstream failure is the generic 500', async (t) => {
   const up = await upstreams(t)
-  const app = await build()
+  const app = await build(t)
   routes(app, up)
   for (const code of SHAPED) app.get(`/shaped/${code}`, async () => { throw systemError(code, 'connect') })
-  t.teardown(() => app.close())
   for (const [path] of [...expected, ...SHAPED.map((code) => [`/shaped/${code}`])]) {
     const res = await app.inject(path)
     t.equal(res.statusCode, 500, `${path} answers 500`)

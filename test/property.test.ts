@@ -1,10 +1,11 @@
 import t, { type Test } from 'tap'
 import fc from 'fast-check'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type InjectOptions, type LightMyRequestResponse, type onRequestHookHandler } from 'fastify'
-import problemDetails, { ProblemError, type ProblemInit } from '../lib/index.js'
+import { type FastifyInstance, type FastifyReply, type FastifyRequest, type InjectOptions, type LightMyRequestResponse, type onRequestHookHandler } from 'fastify'
+import { ProblemError, type ProblemInit } from '../lib/index.js'
 import { Writable } from 'node:stream'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
-import { build, nullStream, type FieldSpec, type ThrownSpec } from './hostile.js'
+import { build as hostile, nullStream, type FieldSpec, type ThrownSpec } from './hostile.js'
+import { build, type Teardown } from './helpers.js'
 
 /**
  * Property-based proof that no thrown value breaks the error path: whatever is
@@ -205,7 +206,7 @@ function thrown (request: FastifyRequest, site: string): { hit: boolean, value?:
   // Once per request: an onSend hook must not throw again on the problem response itself.
   if ((request as FastifyRequest & { thrownOnce?: boolean }).thrownOnce === true) return { hit: false }
   ;(request as FastifyRequest & { thrownOnce?: boolean }).thrownOnce = true
-  return { hit: true, value: build(spec) }
+  return { hit: true, value: hostile(spec) }
 }
 
 /** `instanceof` without the throw a revoked Proxy answers it with. */
@@ -232,9 +233,8 @@ const countingStream = new Writable({
   }
 })
 
-async function throwingApp (): Promise<FastifyInstance> {
-  const app = Fastify({ logger: { level: 'info', stream: countingStream } })
-  await app.register(problemDetails)
+async function throwingApp (t: Teardown): Promise<FastifyInstance> {
+  const app = await build(t, {}, { logger: { level: 'info', stream: countingStream } })
   // Every hook in both styles; each one throws only when the request names it.
   for (const hook of ['onRequest', 'preHandler'] as const) {
     app.addHook(hook, async (request) => {
@@ -309,8 +309,7 @@ function routeMayAnswer (site: Site, spec: ThrownSpec): boolean {
 // --- properties ----------------------------------------------------------------
 
 t.test('any value thrown from any place answers a valid problem, and the server keeps serving', async (t) => {
-  const app = await throwingApp()
-  t.teardown(() => app.close())
+  const app = await throwingApp(t)
 
   await check(t, 'thrown values × throw sites', fc.asyncProperty(thrownSpec, fc.constantFrom(...SITES), accept, async (spec, site, accept) => {
     const id = String(nextCase++)
@@ -336,10 +335,9 @@ t.test('any value a user mapper returns or throws answers a valid problem', asyn
       super('mapped')
     }
   }
-  const app = Fastify({ logger: { level: 'info', stream: nullStream() } })
-  await app.register(problemDetails, { typeBase: 'https://example.test/problems/' })
+  const app = await build(t, { typeBase: 'https://example.test/problems/' }, { logger: { level: 'info', stream: nullStream() } })
   app.problemDetails.map(Mapped, (error: Mapped) => {
-    const value = build(error.spec)
+    const value = hostile(error.spec)
     if (error.mode === 'throw') throw value
     if (error.mode === 'problem') return new ProblemError(value as ConstructorParameters<typeof ProblemError>[0])
     return value as ReturnType<Parameters<typeof app.problemDetails.map>[1]>
@@ -361,7 +359,6 @@ t.test('any value a user mapper returns or throws answers a valid problem', asyn
     })
   })
   await app.ready()
-  t.teardown(() => app.close())
 
   await check(t, 'user mapper results', fc.asyncProperty(thrownSpec, fc.constantFrom('return', 'throw', 'problem'), fc.constantFrom('/map', '/child'), accept, async (spec, mode, url, accept) => {
     const id = String(nextCase++)
@@ -380,15 +377,14 @@ t.test('any value a user mapper returns or throws answers a valid problem', asyn
 const extensionSpec = fc.array(fc.tuple(fieldName, fieldSpec), { maxLength: 6 })
 
 t.test('problems with hostile extension members and headers answer valid problems, via throw and reply.problem()', async (t) => {
-  const app = Fastify({ logger: { level: 'info', stream: nullStream() } })
-  await app.register(problemDetails, { compat: 'fastify' })
+  const app = await build(t, { compat: 'fastify' }, { logger: { level: 'info', stream: nullStream() } })
   const inits = new Map<string, { status: unknown, fields: Array<[string, FieldSpec]> }>()
   function membersOf (request: FastifyRequest): Record<string, unknown> {
     const spec = inits.get(String(request.headers['x-case']))
     if (spec === undefined) throw new Error('no case')
     const members: Record<string, unknown> = {}
     for (const [name, field] of spec.fields) {
-      Object.defineProperty(members, name, { enumerable: true, configurable: true, writable: true, value: build({ kind: 'object', base: 'plain', fields: [['v', field]], wrap: 'none' }) as unknown })
+      Object.defineProperty(members, name, { enumerable: true, configurable: true, writable: true, value: hostile({ kind: 'object', base: 'plain', fields: [['v', field]], wrap: 'none' }) as unknown })
       // Lift the built member out of its holder, keeping getters and cycles intact.
       const holder = Object.getOwnPropertyDescriptor(members[name] as object, 'v') as PropertyDescriptor
       Object.defineProperty(members, name, { ...holder, enumerable: true, configurable: true })
@@ -403,7 +399,6 @@ t.test('problems with hostile extension members and headers answer valid problem
   app.get('/reply', async (request, reply) => reply.problem(initOf(request)))
   app.get('/helper', async (request, reply) => reply.conflict('taken', membersOf(request)))
   await app.ready()
-  t.teardown(() => app.close())
 
   await check(t, 'hostile extension members', fc.asyncProperty(statusLike, extensionSpec, fc.constantFrom('/throw', '/reply', '/helper'), accept, async (status, fields, url, accept) => {
     const id = String(nextCase++)
@@ -419,8 +414,7 @@ t.test('problems with hostile extension members and headers answer valid problem
 })
 
 t.test('BigInt extension members are sent as decimal strings', async (t) => {
-  const app = Fastify()
-  await app.register(problemDetails)
+  const app = await build(t)
   app.get('/', async () => { throw new ProblemError({ status: 409, extensions: { balance: 12345678901234567890n, nested: { big: 1n } } }) })
   const res = await app.inject('/')
   t.equal(res.statusCode, 409)
@@ -433,18 +427,16 @@ t.test('BigInt extension members are sent as decimal strings', async (t) => {
 t.test('found by the properties: a hostile value from a mapper never reaches Fastify\'s default handler', async (t) => {
   class Mapped extends Error {}
   let mode = ''
-  const app = Fastify({ logger: { level: 'info', stream: nullStream() } })
-  await app.register(problemDetails)
+  const app = await build(t, {}, { logger: { level: 'info', stream: nullStream() } })
   app.problemDetails.map(Mapped, () => {
     // A mapper that throws a revoked Proxy: logging it used to throw out of the error handler.
-    if (mode === 'throw-revoked') throw build({ kind: 'object', base: 'plain', fields: [], wrap: 'revoked' })
+    if (mode === 'throw-revoked') throw hostile({ kind: 'object', base: 'plain', fields: [], wrap: 'revoked' })
     // A Proxy of a ProblemError whose every read throws: reading its status used to escape.
-    if (mode === 'proxy-throws') return build({ kind: 'object', base: 'ProblemError', fields: [], wrap: 'proxyGetThrows' }) as ProblemError
+    if (mode === 'proxy-throws') return hostile({ kind: 'object', base: 'ProblemError', fields: [], wrap: 'proxyGetThrows' }) as ProblemError
     // A Proxy of a ProblemError that claims status 200: it used to be sent as a success.
-    return build({ kind: 'object', base: 'ProblemError', fields: [], wrap: 'proxyLies' }) as ProblemError
+    return hostile({ kind: 'object', base: 'ProblemError', fields: [], wrap: 'proxyLies' }) as ProblemError
   })
   app.get('/', async () => { throw new Mapped('secret mapper input') })
-  t.teardown(() => app.close())
   for (mode of ['throw-revoked', 'proxy-throws', 'proxy-lies']) {
     const res = await app.inject('/')
     t.equal(res.statusCode, 500, mode)

@@ -1,12 +1,13 @@
 import t, { type Test } from 'tap'
 import type { FastifyRequest } from 'fastify'
-import Fastify, { errorCodes } from 'fastify'
+import { errorCodes } from 'fastify'
 import createError, { FastifyError } from '@fastify/error'
 import httpErrors from 'http-errors'
-import problemDetails, { ProblemError, NotFound, ValidationProblem, type Matcher, type Mapper } from '../lib/index.js'
+import { ProblemError, NotFound, ValidationProblem, type Matcher, type Mapper } from '../lib/index.js'
 import { BUILTINS } from '../lib/mapping/builtins.js'
 import { ProblemRegistry } from '../lib/mapping/registry.js'
 import { normalizeOptions } from '../lib/fastify/options.js'
+import { build } from './helpers.js'
 
 const settings = normalizeOptions({})
 const request = {} as FastifyRequest
@@ -270,9 +271,7 @@ t.test('types is the catalogue', async (t) => {
 })
 
 t.test('through the plugin: mappings answer thrown errors in any order', async (t) => {
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(problemDetails, { requestIdMember: false })
+  const app = await build(t, { requestIdMember: false })
   app.problemDetails.map(A, (err: A) => ({ status: 409, detail: 'A: ' + err.message }))
   app.problemDetails.map(C, () => undefined)
   app.problemDetails.map(Error, () => new NotFound('catch-all'))
@@ -287,9 +286,7 @@ t.test('through the plugin: mappings answer thrown errors in any order', async (
 })
 
 t.test('a registered problem is delivered with the answering request', async (t) => {
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(problemDetails)
+  const app = await build(t)
   let seen: FastifyRequest | undefined
   app.problemDetails.map(A, (_err, req) => { seen = req; return { status: 400 } })
   app.get('/', async () => { throw new A('x') })
@@ -298,9 +295,7 @@ t.test('a registered problem is delivered with the answering request', async (t)
 })
 
 t.test('the app\'s mappings beat the presets, which beat the built-ins', async (t) => {
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(problemDetails, { presets: ['network'], requestIdMember: false })
+  const app = await build(t, { presets: ['network'], requestIdMember: false })
   app.get('/refused', async () => { throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED', statusCode: 418 }) })
   const preset = await app.inject('/refused')
   t.ok(preset.statusCode === 502 || preset.statusCode === 503, 'the network preset answers, not the built-in statusCode mapping')
@@ -312,9 +307,7 @@ t.test('the app\'s mappings beat the presets, which beat the built-ins', async (
 
 t.test('a class made by @fastify/error stands for its code, so mapping it overrides the built-in', async (t) => {
   for (const order of ['class first', 'code first']) {
-    const app = Fastify()
-    t.teardown(() => app.close())
-    await app.register(problemDetails, { requestIdMember: false })
+    const app = await build(t, { requestIdMember: false })
     const viaClass = () => ({ status: 422, detail: 'by class' })
     if (order === 'class first') app.problemDetails.map(errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY, viaClass)
     app.problemDetails.map(Error, () => ({ status: 418, detail: 'catch-all' }))

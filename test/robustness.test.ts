@@ -1,13 +1,12 @@
 /* eslint-disable no-throw-literal */
 import t, { type Test } from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
-import problemDetails, { ProblemError, NotFound, type ProblemDetailsOptions } from '../lib/index.js'
+import { type FastifyInstance } from 'fastify'
+import { ProblemError, NotFound, type ProblemDetailsOptions } from '../lib/index.js'
 import { validationEntries } from '../lib/model/validation.js'
+import { build } from './helpers.js'
 
 async function app (t: Test, options: ProblemDetailsOptions = {}): Promise<FastifyInstance> {
-  const fastify = Fastify()
-  t.teardown(() => fastify.close())
-  await fastify.register(problemDetails, { requestIdMember: false, ...options })
+  const fastify = await build(t, { requestIdMember: false, ...options })
   fastify.get('/health', async () => ({ ok: true }))
   return fastify
 }
@@ -192,9 +191,7 @@ t.test('a real server survives a burst of hostile throws', async (t) => {
 })
 
 t.test('a request id that cannot be serialized still answers a valid problem', async (t) => {
-  const fastify = Fastify({ genReqId: () => 10n as unknown as string })
-  t.teardown(() => fastify.close())
-  await fastify.register(problemDetails)
+  const fastify = await build(t, {}, { genReqId: () => 10n as unknown as string })
   fastify.get('/', async (_req, reply) => reply.notFound('x'))
   const res = await fastify.inject('/')
   t.equal(res.statusCode, 500, 'the last-resort problem')

@@ -174,11 +174,10 @@ t.test('property: any extension members give a well-formed Appendix B document',
 })
 
 t.test('over HTTP: members and order match the JSON body; compat members included', async (t) => {
-  const app = await build({ typeBase: 'https://api.example.com/problems/', compat: 'fastify' })
+  const app = await build(t, { typeBase: 'https://api.example.com/problems/', compat: 'fastify' })
   app.get('/credit', async () => {
     throw new ProblemError({ status: 403, type: 'out-of-credit', title: 'You do not have enough credit', detail: 'Balance 20 < 30', extensions: { balance: 20, accounts: ['/a/1'], code: 'E_CREDIT' } })
   })
-  t.teardown(() => app.close())
   const xmlRes = await app.inject({ url: '/credit', headers: ACCEPT_XML })
   const jsonRes = await app.inject({ url: '/credit' })
   t.equal(xmlRes.statusCode, 403)
