@@ -52,15 +52,15 @@ function routes (app: FastifyInstance, up: Upstreams): void {
   const url = (port: number): string => `http://127.0.0.1:${port}/secret-path?token=abc`
   app.get('/fetch/refused', async () => fetch(url(up.closed)))
   app.get('/fetch/reset', async () => fetch(url(up.reset)))
-  app.get('/fetch/timeout', async () => fetch(url(up.silent), { signal: AbortSignal.timeout(100) }))
+  app.get('/fetch/timeout', async () => fetch(url(up.silent), { signal: AbortSignal.timeout(20) }))
   app.get('/http/refused', async () => httpGet({ host: '127.0.0.1', port: up.closed, path: '/secret-path' }))
   app.get('/http/reset', async () => httpGet({ host: '127.0.0.1', port: up.reset, path: '/secret-path' }))
-  app.get('/http/timeout', async () => httpGet({ host: '127.0.0.1', port: up.silent, path: '/secret-path', signal: AbortSignal.timeout(100) }))
+  app.get('/http/timeout', async () => httpGet({ host: '127.0.0.1', port: up.silent, path: '/secret-path', signal: AbortSignal.timeout(20) }))
   app.get('/http/notfound', async () => httpGet({ host: 'upstream.invalid', port: 80, path: '/secret-path' }))
   app.get('/undici/refused', async () => undiciRequest(url(up.closed)))
-  app.get('/undici/headers-timeout', async () => undiciRequest(url(up.silent), { headersTimeout: 100 }))
+  app.get('/undici/headers-timeout', async () => undiciRequest(url(up.silent), { headersTimeout: 20 }))
   app.get('/undici/body-timeout', async () => {
-    const res = await undiciRequest(url(up.stalled), { bodyTimeout: 100 })
+    const res = await undiciRequest(url(up.stalled), { bodyTimeout: 20 })
     return res.body.text()
   })
   // A connect timeout needs an address that drops SYNs, which loopback never
