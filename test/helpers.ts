@@ -1,4 +1,5 @@
 import net from 'node:net'
+import { STATUS_CODES } from 'node:http'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import problemDetails, { type ProblemDetailsOptions } from '../lib/index.js'
 
@@ -50,4 +51,18 @@ export async function closedPort (): Promise<number> {
   const port = (server.address() as net.AddressInfo).port
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return port
+}
+
+/** RFC 9110 §15 reason phrases where they differ from Node's `STATUS_CODES`. */
+const RFC_9110_PHRASES: Readonly<Record<number, string>> = {
+  413: 'Content Too Large', 414: 'URI Too Long', 416: 'Range Not Satisfiable', 418: "I'm a Teapot", 422: 'Unprocessable Content'
+}
+
+/**
+ * The title a status problem must carry, from sources independent of the
+ * plugin's own table: RFC 9110's phrase, else Node's, else (RFC 9110 §15: an
+ * unknown code is treated as x00 of its class) the phrase of 400 or 500.
+ */
+export function expectedTitle (status: number): string {
+  return RFC_9110_PHRASES[status] ?? STATUS_CODES[status] ?? (status < 500 ? 'Bad Request' : 'Internal Server Error')
 }
