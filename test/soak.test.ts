@@ -139,7 +139,8 @@ async function test (): Promise<void> {
       `latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; ` +
       `heap after GC ${(before / 1048576).toFixed(1)} → ${(after / 1048576).toFixed(1)} MB (${growthMb >= 0 ? '+' : ''}${growthMb.toFixed(2)} MB)`)
 
-    t.ok(total > 500, `a real load: ${total} requests`)
+    // ~10,000 on an idle machine; a few hundred when other jobs hold both cores.
+    t.ok(total > 200, `a real load: ${total} requests`)
     t.equal(result.errors, 0, 'no socket errors')
     t.equal(result.timeouts, 0, 'no timeouts')
     t.equal(result['2xx'], 0, 'the error path only')
