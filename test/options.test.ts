@@ -123,7 +123,7 @@ t.test('normalized settings, as the answers show them', async (t) => {
     typeBase: 'https://api.example.com/problems',
     presets: ['postgres', 'postgres'],
     logLevels: { 404: 'warn', '5xx': 'fatal' }
-  }, { logger: { level: 'trace', stream }, disableRequestLogging: true })
+  }, { logger: { level: 'trace', stream } })
   app.get('/typed', async () => { throw new ProblemError({ status: 409, type: 'out-of-stock' }) })
   app.get('/status/:n', async (request, reply) => reply.problem({ status: Number((request.params as { n: string }).n) }))
   app.get('/unique', async () => { throw Object.assign(new Error('duplicate key value violates unique constraint "users_email_key"'), { code: '23505', severity: 'ERROR', constraint: 'users_email_key' }) })
