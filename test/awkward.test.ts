@@ -2,9 +2,10 @@ import t from 'tap'
 import { connect } from 'node:net'
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { request } from 'undici'
-import problemDetails, { Forbidden, NotFound } from '../lib/index.js'
+import { Forbidden, NotFound } from '../lib/index.js'
+import { build, type Teardown } from './helpers.js'
 import { logCollector } from './hostile.js'
 
 /**
@@ -15,10 +16,9 @@ import { logCollector } from './hostile.js'
 
 type Log = ReturnType<typeof logCollector>
 
-async function build (forceCloseConnections = true): Promise<{ app: FastifyInstance, log: Log }> {
+async function logged (t: Teardown, forceCloseConnections = true): Promise<{ app: FastifyInstance, log: Log }> {
   const log = logCollector()
-  const app = Fastify({ logger: { level: 'info', stream: log.stream }, forceCloseConnections })
-  await app.register(problemDetails)
+  const app = await build(t, {}, { logger: { level: 'info', stream: log.stream }, forceCloseConnections })
   app.get('/ok', async () => ({ ok: true }))
   return { app, log }
 }
@@ -34,7 +34,7 @@ async function listen (app: FastifyInstance): Promise<string> {
 }
 
 t.test('an error thrown after the reply was sent: the first response stands, the error is logged once', async (t) => {
-  const { app, log } = await build()
+  const { app, log } = await logged(t)
   app.get('/sent-then-throw', async (_request, reply) => {
     await reply.send({ ok: 'first' })
     throw new Error('late failure A')
@@ -43,7 +43,6 @@ t.test('an error thrown after the reply was sent: the first response stands, the
     await reply.send({ ok: 'first' })
     return reply.notFound('too late')
   })
-  t.teardown(() => app.close())
 
   const thrown = await app.inject('/sent-then-throw')
   t.equal(thrown.statusCode, 200)
@@ -58,7 +57,7 @@ t.test('an error thrown after the reply was sent: the first response stands, the
 })
 
 t.test('an error after the headers went out (a failing stream) aborts that response, and the server keeps serving', async (t) => {
-  const { app, log } = await build()
+  const { app, log } = await logged(t)
   app.get('/stream', async (_request, reply) => {
     let sent = false
     const stream = new Readable({
@@ -72,7 +71,6 @@ t.test('an error after the headers went out (a failing stream) aborts that respo
     })
     return reply.type('application/json').send(stream)
   })
-  t.teardown(() => app.close())
   const base = await listen(app)
 
   const res = await request(base + '/stream')
@@ -87,7 +85,7 @@ t.test('an error after the headers went out (a failing stream) aborts that respo
 })
 
 t.test('a throwing serializer: the problem is sent, never through that serializer', async (t) => {
-  const { app, log } = await build()
+  const { app, log } = await logged(t)
   app.get('/reply-serializer', async (_request, reply) => {
     reply.serializer(() => { throw new Error('serializer exploded C') })
     return { big: 1n }
@@ -99,7 +97,6 @@ t.test('a throwing serializer: the problem is sent, never through that serialize
     child.get('/child-serializer', async () => { throw new NotFound('no such thing') })
     child.get('/child-ok', async () => ({ ok: true }))
   })
-  t.teardown(() => app.close())
 
   const a = await app.inject('/reply-serializer')
   t.equal(a.statusCode, 500)
@@ -122,7 +119,7 @@ t.test('a throwing serializer: the problem is sent, never through that serialize
 })
 
 t.test('a hijacked reply: the route owns the response, the error is only logged', async (t) => {
-  const { app, log } = await build()
+  const { app, log } = await logged(t)
   app.get('/hijack-throw', async (_request, reply) => {
     reply.hijack()
     reply.raw.writeHead(200, { 'content-type': 'text/plain' })
@@ -134,7 +131,6 @@ t.test('a hijacked reply: the route owns the response, the error is only logged'
     reply.raw.end('raw body')
     reply.notFound('not sent')
   })
-  t.teardown(() => app.close())
 
   const a = await app.inject('/hijack-throw')
   t.equal(a.statusCode, 200)
@@ -147,7 +143,7 @@ t.test('a hijacked reply: the route owns the response, the error is only logged'
 })
 
 t.test('a client that disconnects before the error is answered, or mid-response', async (t) => {
-  const { app, log } = await build()
+  const { app, log } = await logged(t)
   let entered!: () => void
   const handlerEntered = new Promise<void>((resolve) => { entered = resolve })
   let finish!: () => void
@@ -162,7 +158,6 @@ t.test('a client that disconnects before the error is answered, or mid-response'
     // A problem big enough to need several writes.
     throw new Forbidden('x', { padding: 'p'.repeat(4 * 1024 * 1024) })
   })
-  t.teardown(() => app.close())
   const base = await listen(app)
   const port = (app.server.address() as { port: number }).port
 
@@ -191,7 +186,7 @@ t.test('a client that disconnects before the error is answered, or mid-response'
 })
 
 t.test('errors on the not-found path answer problems', async (t) => {
-  const { app, log } = await build()
+  const { app, log } = await logged(t)
   app.addHook('onRequest', async (request) => {
     if (request.headers['x-fail'] === 'forbidden') throw new Forbidden('Not for you')
     if (request.headers['x-fail'] === 'unknown') throw new Error('hook failed on unknown route G')
@@ -199,7 +194,6 @@ t.test('errors on the not-found path answer problems', async (t) => {
   app.addHook('preHandler', async (request) => {
     if (request.headers['x-fail'] === 'prehandler') throw 'a string from preHandler H' // eslint-disable-line no-throw-literal
   })
-  t.teardown(() => app.close())
 
   const a = await app.inject({ url: '/nowhere', headers: { 'x-fail': 'forbidden' } })
   t.equal(a.statusCode, 403)
@@ -222,7 +216,7 @@ t.test('errors on the not-found path answer problems', async (t) => {
 })
 
 t.test('a request that fails while the server closes still gets a problem; a failing onClose hook crashes nothing', async (t) => {
-  const { app, log } = await build(false)
+  const { app, log } = await logged(t, false)
   let entered!: () => void
   const inHandler = new Promise<void>((resolve) => { entered = resolve })
   app.get('/during-close', async () => {
@@ -251,16 +245,14 @@ t.test('a request that fails while the server closes still gets a problem; a fai
 
 t.test('an instance option that throws a hostile value: instance is left out, the status is kept, one warning', async (t) => {
   const log = logCollector()
-  const app = Fastify({ logger: { level: 'info', stream: log.stream } })
-  await app.register(problemDetails, {
+  const app = await build(t, {
     instance: () => {
       const { proxy, revoke } = Proxy.revocable({}, {})
       revoke()
       throw proxy
     }
-  })
+  }, { logger: { level: 'info', stream: log.stream } })
   app.get('/', async (_request, reply) => reply.notFound('gone'))
-  t.teardown(() => app.close())
   const res = await app.inject('/')
   t.equal(res.statusCode, 404, 'not turned into a 500')
   t.equal(res.json().detail, 'gone')
@@ -269,12 +261,11 @@ t.test('an instance option that throws a hostile value: instance is left out, th
 })
 
 t.test('an onResponse hook that throws after a problem was sent: logged once, nothing else happens', async (t) => {
-  const { app, log } = await build()
+  const { app, log } = await logged(t)
   app.addHook('onResponse', async (request) => {
     if (request.url === '/fail') throw new Error('onResponse failed K')
   })
   app.get('/fail', async () => { throw new NotFound('missing') })
-  t.teardown(() => app.close())
   const res = await app.inject('/fail')
   t.equal(res.statusCode, 404)
   t.equal(res.json().detail, 'missing')

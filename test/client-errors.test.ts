@@ -1,19 +1,19 @@
 import http from 'node:http'
 import net from 'node:net'
 import t, { type Test } from 'tap'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import problemDetails, { clientErrors, type ProblemDetailsOptions } from '../lib/index.js'
+import { bare, build, type Teardown } from './helpers.js'
 
 // Errors of Node's HTTP parser never reach a route: clientErrors answers them
 // on the raw socket. Tested with raw bytes against a listening Fastify.
 
-async function listening (t: { teardown: (fn: () => unknown) => void }, server: FastifyServerOptions = {}, options?: ProblemDetailsOptions | false): Promise<{ app: FastifyInstance, port: number }> {
-  const app = Fastify({ clientErrorHandler: clientErrors, ...server })
+async function listening (t: Teardown, server: FastifyServerOptions = {}, options?: ProblemDetailsOptions | false): Promise<{ app: FastifyInstance, port: number }> {
+  const app = bare(t, { clientErrorHandler: clientErrors, ...server })
   if (options !== false) await app.register(problemDetails, options ?? {})
   app.get('/', async () => ({ ok: true }))
   app.post('/upload', async (request) => ({ length: String(request.body).length }))
   await app.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(() => app.close())
   return { app, port: (app.server.address() as net.AddressInfo).port }
 }
 
@@ -133,8 +133,7 @@ async function warningsDuring (fn: () => PromiseLike<unknown>): Promise<Error[]>
 }
 
 t.test('routes and plugins registered before the plugin are named in a warning at startup', async (t) => {
-  const app = Fastify()
-  t.teardown(() => app.close())
+  const app = bare(t)
   app.get('/early', async () => { throw new Error('early secret') })
   await app.register(async (child) => {
     child.post('/orders/:id', async () => { throw new Error('early secret') })
@@ -163,17 +162,14 @@ t.test('routes and plugins registered before the plugin are named in a warning a
 })
 
 t.test('no warning when the plugin comes first', async (t) => {
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(problemDetails, { typeBase: 'https://api.example.com/problems/', typeDocs: true })
+  const app = await build(t, { typeBase: 'https://api.example.com/problems/', typeDocs: true })
   app.get('/a', async () => 1)
   await app.register(async (child) => { child.get('/b/:id', async () => 1) }, { prefix: '/v1' })
   t.same(await warningsDuring(() => app.ready()), [])
 })
 
 t.test('many early routes: twenty named, the rest counted', async (t) => {
-  const app = Fastify()
-  t.teardown(() => app.close())
+  const app = bare(t)
   for (let i = 0; i < 25; i++) app.put(`/r${i}`, async () => 1)
   await app.register(problemDetails)
   const warnings = await warningsDuring(() => app.ready())

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { request } from 'undici'
 import { Type } from '@sinclair/typebox'
-import { build } from './helpers.js'
+import { build, type Teardown } from './helpers.js'
 import {
   BadGateway, NotFound, ProblemError, ServiceUnavailable, defineProblem, isProblemDetails, parseProblem
 } from '../lib/index.js'
@@ -34,8 +34,8 @@ t.test('isProblemDetails follows RFC 9457 §3.1', async (t) => {
   if (isProblemDetails(value)) t.equal(value.title, 'typed', 'narrows to an object with members')
 })
 
-async function upstream () {
-  const app = await build({ typeBase: TYPE_BASE })
+async function upstream (t: Teardown) {
+  const app = await build(t, { typeBase: TYPE_BASE })
   app.get('/credit', async () => {
     throw new OutOfCredit({ detail: 'Your balance is 20, the cost is 30', balance: 20, accounts: ['/a/1', '/a/2'] })
   })
@@ -54,8 +54,7 @@ async function upstream () {
 }
 
 t.test('fetch, undici request() and inject give the same ProblemError of the defined class', async (t) => {
-  const { app, url } = await upstream()
-  t.teardown(() => app.close())
+  const { app, url } = await upstream(t)
   const viaFetch = await parseProblem(await fetch(url + '/credit'))
   const viaUndici = await parseProblem(await request(url + '/credit'))
   const viaInject = await parseProblem(await app.inject('/credit'))
@@ -70,8 +69,7 @@ t.test('fetch, undici request() and inject give the same ProblemError of the def
 })
 
 t.test('about:blank gives the status class; other types a plain ProblemError', async (t) => {
-  const { app, url } = await upstream()
-  t.teardown(() => app.close())
+  const { url } = await upstream(t)
   const missing = await parseProblem(await fetch(url + '/missing'))
   t.ok(missing instanceof NotFound)
   t.equal(missing?.detail, 'No user 7')
@@ -94,8 +92,7 @@ t.test('about:blank gives the status class; other types a plain ProblemError', a
 })
 
 t.test('responses that are not problems', async (t) => {
-  const { app, url } = await upstream()
-  t.teardown(() => app.close())
+  const { app, url } = await upstream(t)
   const html = await parseProblem(await fetch(url + '/html'))
   t.ok(html instanceof BadGateway, 'an HTML error page gives the status problem')
   t.equal(html?.detail, undefined)
@@ -111,8 +108,7 @@ t.test('responses that are not problems', async (t) => {
 })
 
 t.test('wrong-typed and dangerous members from an upstream are ignored', async (t) => {
-  const { app, url } = await upstream()
-  t.teardown(() => app.close())
+  const { url } = await upstream(t)
   const problem = await parseProblem(await request(url + '/hostile'))
   t.ok(problem instanceof ProblemError)
   t.equal(problem?.type, 'about:blank', 'a non-string type is ignored')
@@ -128,8 +124,6 @@ t.test('wrong-typed and dangerous members from an upstream are ignored', async (
 
 t.test('relative types: recognised with typeBase, and by the directory of the type', async (t) => {
   const Relative = defineProblem({ type: 'nested/client-test-quota', status: 429, title: 'Quota exceeded' })
-  const { app } = await upstream()
-  t.teardown(() => app.close())
   const doc = JSON.stringify({ type: TYPE_BASE + 'nested/client-test-quota', title: 'Quota exceeded', status: 429 })
   const response = () => ({ statusCode: 429, headers: { 'content-type': 'application/problem+json' }, body: doc })
   t.ok(await parseProblem(response(), { typeBase: TYPE_BASE }) instanceof Relative, 'with typeBase')
@@ -138,8 +132,8 @@ t.test('relative types: recognised with typeBase, and by the directory of the ty
 })
 
 t.test('a gateway passes an upstream problem on, or wraps it', async (t) => {
-  const { app: up, url } = await upstream()
-  const gateway = await build({ typeBase: TYPE_BASE }, { genReqId: () => 'gateway-id' })
+  const { url } = await upstream(t)
+  const gateway = await build(t, { typeBase: TYPE_BASE }, { genReqId: () => 'gateway-id' })
   gateway.get('/pass/:what', async (req) => {
     const res = await request(`${url}/${(req.params as { what: string }).what}`)
     if (res.statusCode >= 400) throw await parseProblem(res)
@@ -150,7 +144,6 @@ t.test('a gateway passes an upstream problem on, or wraps it', async (t) => {
     const problem = await parseProblem(res)
     throw new BadGateway('The billing service refused the charge', undefined, { cause: problem })
   })
-  t.teardown(async () => { await gateway.close(); await up.close() })
 
   const passed = await gateway.inject('/pass/credit')
   t.equal(passed.statusCode, 403)

@@ -1,7 +1,7 @@
 import t from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import createError from 'http-errors'
-import { build } from './helpers.js'
+import { bare, build, type Teardown } from './helpers.js'
 import sensible from '@fastify/sensible'
 import rateLimit from '@fastify/rate-limit'
 import { ContentTooLarge, NotFound, ProblemError, ValidationProblem } from '../lib/index.js'
@@ -72,20 +72,19 @@ const REQUESTS = [
   { method: 'GET' as const, url: '/http-5xx' }
 ]
 
-async function both (): Promise<[FastifyInstance, FastifyInstance]> {
+async function both (t: Teardown): Promise<[FastifyInstance, FastifyInstance]> {
   // The "before" app is Fastify with @fastify/sensible, whose helpers and
   // httpErrors some routes use; sensible leaves Fastify's error handler alone.
-  const plain = Fastify()
+  const plain = bare(t)
   await plain.register(sensible)
   await routes(plain)
-  const compat = await build({ compat: 'fastify' })
+  const compat = await build(t, { compat: 'fastify' })
   await routes(compat)
   return [plain, compat]
 }
 
 t.test('Fastify\'s members, member by member, for every kind of error the plugin maps', async (t) => {
-  const [plain, compat] = await both()
-  t.teardown(async () => { await plain.close(); await compat.close() })
+  const [plain, compat] = await both(t)
   for (const req of REQUESTS) {
     const name = `${req.method} ${req.url} ${req.headers?.['content-type'] ?? ''}`
     const before = await plain.inject(req)
@@ -111,13 +110,12 @@ t.test('Fastify\'s members, member by member, for every kind of error the plugin
 })
 
 t.test('the problem members stay; message is the detail, else the status phrase or the type\'s title', async (t) => {
-  const app = await build({ compat: 'fastify' })
+  const app = await build(t, { compat: 'fastify' })
   app.get('/detail', async (_req, reply) => reply.notFound('User 7 does not exist'))
   app.get('/bare', async (_req, reply) => reply.notFound())
   app.get('/typed', async () => {
     throw new ProblemError({ status: 403, type: 'https://x/out-of-credit', title: 'Out of credit', extensions: { code: 'E_CREDIT', balance: 20 } })
   })
-  t.teardown(() => app.close())
   let body = (await app.inject('/detail')).json()
   t.same(body, {
     type: 'about:blank',
@@ -141,9 +139,8 @@ t.test('the problem members stay; message is the detail, else the status phrase 
 })
 
 t.test('extension members named like Fastify\'s are never emitted twice or over them', async (t) => {
-  const app = await build({ compat: 'fastify' })
+  const app = await build(t, { compat: 'fastify' })
   app.get('/clash', async (_req, reply) => reply.conflict('Taken', { statusCode: 999, error: 'spoofed', message: 'spoofed', kept: 1 }))
-  t.teardown(() => app.close())
   const res = await app.inject('/clash')
   t.equal((res.body.match(/"statusCode"/g) ?? []).length, 1)
   t.equal((res.body.match(/"message"/g) ?? []).length, 1)
@@ -155,13 +152,12 @@ t.test('extension members named like Fastify\'s are never emitted twice or over 
 })
 
 t.test('5xx: nothing leaks, not even through code or message', async (t) => {
-  const app = await build({ compat: 'fastify' })
+  const app = await build(t, { compat: 'fastify' })
   app.get('/boom', async () => {
     const error = new Error('password=hunter2 at db.internal') as Error & { code: string }
     error.code = 'ECONNSECRET'
     throw error
   })
-  t.teardown(() => app.close())
   const res = await app.inject('/boom')
   t.equal(res.statusCode, 500)
   const body = res.json()
@@ -173,9 +169,8 @@ t.test('5xx: nothing leaks, not even through code or message', async (t) => {
 })
 
 t.test('without compat, none of Fastify\'s members', async (t) => {
-  const app = await build()
+  const app = await build(t)
   app.get('/x', async (_req, reply) => reply.notFound('nope'))
-  t.teardown(() => app.close())
   const body = (await app.inject('/x')).json()
   for (const member of ['statusCode', 'error', 'message', 'code']) t.notOk(member in body, member)
 })

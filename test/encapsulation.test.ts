@@ -1,6 +1,7 @@
 import t from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
+import { type FastifyInstance } from 'fastify'
 import problemDetails, { RegistrationError } from '../lib/index.js'
+import { bare, build } from './helpers.js'
 
 class PaymentError extends Error {}
 
@@ -14,9 +15,7 @@ async function statusOf (app: FastifyInstance, path: string): Promise<number> {
 }
 
 t.test('a child plugin\'s map() applies to its own routes and its descendants only', async (t) => {
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(problemDetails)
+  const app = await build(t)
   route(app, '/root')
 
   await app.register(async (child) => {
@@ -47,17 +46,14 @@ t.test('a child plugin\'s map() applies to its own routes and its descendants on
 })
 
 t.test('a root mapping added after the children is seen by them', async (t) => {
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(problemDetails)
+  const app = await build(t)
   await app.register(async (child) => { route(child, '/child') })
   app.problemDetails.map(PaymentError, () => ({ status: 402 }))
   t.equal(await statusOf(app, '/child'), 402)
 })
 
 t.test('the plugin registered inside a prefix plugin serves its own context', async (t) => {
-  const app = Fastify()
-  t.teardown(() => app.close())
+  const app = bare(t)
   await app.register(async (api) => {
     await api.register(problemDetails)
     api.problemDetails.map(PaymentError, () => ({ status: 402 }))
@@ -68,8 +64,7 @@ t.test('the plugin registered inside a prefix plugin serves its own context', as
 })
 
 t.test('one setErrorHandler, at the context the plugin is registered in', async (t) => {
-  const app = Fastify()
-  t.teardown(() => app.close())
+  const app = bare(t)
   const handlers: string[] = []
   const original = app.setErrorHandler
   app.addHook('onRegister', (instance) => {
@@ -95,9 +90,7 @@ t.test('one setErrorHandler, at the context the plugin is registered in', async 
 })
 
 t.test('a child plugin may still set its own error handler (Fastify 5)', async (t) => {
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(problemDetails)
+  const app = await build(t)
   await app.register(async (child) => {
     child.setErrorHandler(async (_err, _req, reply) => reply.code(418).send('own'))
     route(child, '/own')
@@ -108,13 +101,9 @@ t.test('a child plugin may still set its own error handler (Fastify 5)', async (
 })
 
 t.test('registering the plugin twice in one context or a child is a clear registration error', async (t) => {
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(problemDetails)
+  const app = await build(t)
   await t.rejects(async () => { await app.register(problemDetails) }, { name: 'RegistrationError', message: /already registered/ })
 
-  const nested = Fastify()
-  t.teardown(() => nested.close())
-  await nested.register(problemDetails)
+  const nested = await build(t)
   await t.rejects(async () => { await nested.register(async (child) => { await child.register(problemDetails) }) }, RegistrationError)
 })

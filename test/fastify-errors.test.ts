@@ -1,16 +1,15 @@
 import t, { type Test } from 'tap'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import httpErrors from 'http-errors'
 import Boom from '@hapi/boom'
 import sensible from '@fastify/sensible'
-import problemDetails, { frameworkErrors, type ProblemDetailsOptions } from '../lib/index.js'
+import { frameworkErrors, type ProblemDetailsOptions } from '../lib/index.js'
+import { bare, build } from './helpers.js'
 
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8'
 
 async function app (t: Test, options: ProblemDetailsOptions = {}, server: FastifyServerOptions = {}): Promise<FastifyInstance> {
-  const fastify = Fastify(server)
-  t.teardown(() => fastify.close())
-  await fastify.register(problemDetails, { requestIdMember: false, ...options })
+  const fastify = await build(t, { requestIdMember: false, ...options }, server)
   return fastify
 }
 
@@ -164,8 +163,7 @@ t.test('frameworkErrors: FST_ERR_MAX_PARAM_LENGTH → 414', async (t) => {
 })
 
 t.test('frameworkErrors before the plugin is registered still answers a problem', async (t) => {
-  const fastify = Fastify({ frameworkErrors })
-  t.teardown(() => fastify.close())
+  const fastify = bare(t, { frameworkErrors })
   fastify.get('/items/:id', async () => 'ok')
   const res = await fastify.inject('/items/%E0%A4%A')
   t.equal(res.statusCode, 500)

@@ -1,16 +1,31 @@
 import net from 'node:net'
+import { STATUS_CODES } from 'node:http'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import problemDetails, { type ProblemDetailsOptions } from '../lib/index.js'
 
-/** A Fastify app with the plugin registered and the logger off unless asked for. */
-export async function build (options: ProblemDetailsOptions = {}, server: FastifyServerOptions = {}): Promise<FastifyInstance> {
+/** What the helpers need of a tap test: its teardown, so every app and server is closed when the test ends, also when it fails. */
+export interface Teardown { teardown: (fn: () => unknown) => void }
+
+/**
+ * A Fastify app without the plugin, closed when the test ends: for comparisons
+ * with Fastify's own answers, and for apps that register other plugins first.
+ */
+export function bare (t: Teardown, server: FastifyServerOptions = {}): FastifyInstance {
   const app = Fastify(server)
-  await app.register(problemDetails, options)
+  t.teardown(() => app.close())
   return app
 }
 
-/** What the network helpers need of a tap test. */
-export interface Teardown { teardown: (fn: () => unknown) => void }
+/**
+ * A Fastify app with the plugin registered (the logger off unless `server`
+ * asks for one), closed when the test ends. A registration that fails rejects,
+ * and the app is still closed.
+ */
+export async function build (t: Teardown, options: ProblemDetailsOptions = {}, server: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = bare(t, server)
+  await app.register(problemDetails, options)
+  return app
+}
 
 /** A loopback server on port 0, closed (with every socket it accepted) when the test ends. */
 export async function listenRaw (t: Teardown, onConnection: (socket: net.Socket) => void): Promise<number> {
@@ -36,4 +51,18 @@ export async function closedPort (): Promise<number> {
   const port = (server.address() as net.AddressInfo).port
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return port
+}
+
+/** RFC 9110 §15 reason phrases where they differ from Node's `STATUS_CODES`. */
+const RFC_9110_PHRASES: Readonly<Record<number, string>> = {
+  413: 'Content Too Large', 414: 'URI Too Long', 416: 'Range Not Satisfiable', 418: "I'm a Teapot", 422: 'Unprocessable Content'
+}
+
+/**
+ * The title a status problem must carry, from sources independent of the
+ * plugin's own table: RFC 9110's phrase, else Node's, else (RFC 9110 §15: an
+ * unknown code is treated as x00 of its class) the phrase of 400 or 500.
+ */
+export function expectedTitle (status: number): string {
+  return RFC_9110_PHRASES[status] ?? STATUS_CODES[status] ?? (status < 500 ? 'Bad Request' : 'Internal Server Error')
 }

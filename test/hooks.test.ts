@@ -2,13 +2,14 @@
 // change, and what happens when they fail.
 import t, { type Test } from 'tap'
 import { Writable } from 'node:stream'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
-import problemDetails, { NotFound, OptionError, type ProblemDetailsOptions } from '../lib/index.js'
+import { type FastifyInstance, type FastifyRequest } from 'fastify'
+import { NotFound, OptionError, type ProblemDetailsOptions } from '../lib/index.js'
 import { assertProblem } from '../lib/testing/index.js'
+import { build, type Teardown } from './helpers.js'
 
 type Line = Record<string, unknown> & { level: number, msg: string }
 
-async function app (options: ProblemDetailsOptions): Promise<{ app: FastifyInstance, lines: Line[] }> {
+async function app (t: Teardown, options: ProblemDetailsOptions): Promise<{ app: FastifyInstance, lines: Line[] }> {
   const lines: Line[] = []
   const stream = new Writable({
     write (chunk, _enc, done) {
@@ -16,8 +17,7 @@ async function app (options: ProblemDetailsOptions): Promise<{ app: FastifyInsta
       done()
     }
   })
-  const fastify = Fastify({ logger: { level: 'info', stream } })
-  await fastify.register(problemDetails, options)
+  const fastify = await build(t, options, { logger: { level: 'info', stream } })
   class GatewayError extends Error {}
   fastify.problemDetails.map(GatewayError, () => ({ status: 502, title: 'Payment gateway failed' }))
   fastify.get('/helper', async (_req, reply) => reply.notFound('No user 7', { id: 7 }))
@@ -39,7 +39,7 @@ const errors = (lines: Line[]) => lines.filter((l) => l.level === 50 && /option/
 
 t.test('extend adds members to every problem the app answers', async (t) => {
   const seen: Array<Record<string, unknown>> = []
-  const { app: fastify } = await app({
+  const { app: fastify } = await app(t, {
     extend (request, problem) {
       seen.push({ url: request.url, ...problem })
       return { timestamp: '2025-01-01T00:00:00.000Z', tenant: 'acme' }
@@ -57,7 +57,7 @@ t.test('extend adds members to every problem the app answers', async (t) => {
 })
 
 t.test('extend cannot change a standard member, the status or the members the plugin owns', async (t) => {
-  const { app: fastify, lines } = await app({
+  const { app: fastify, lines } = await app(t, {
     extend: () => ({ status: 200, type: 'https://evil.example/', title: 'OK', detail: 'x', instance: '/x', requestId: 'forged', traceId: 'forged', __proto__: { polluted: true }, headers: { 'set-cookie': 'a' }, kept: 1 })
   })
   const res = await fastify.inject({ url: '/helper', headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } })
@@ -74,34 +74,34 @@ t.test('no development warning in production', async (t) => {
   const env = process.env.NODE_ENV
   process.env.NODE_ENV = 'production'
   t.teardown(() => { process.env.NODE_ENV = env })
-  const { app: fastify, lines } = await app({ extend: () => ({ status: 200, kept: 1 }) })
+  const { app: fastify, lines } = await app(t, { extend: () => ({ status: 200, kept: 1 }) })
   await assertProblem(await fastify.inject('/helper'), { status: 404, kept: 1 })
   t.same(warnings(lines), [])
 })
 
 t.test('extend returning nothing usable adds nothing', async (t) => {
   for (const returned of [undefined, null, 'x', 42, ['a'], Promise.resolve({ late: 1 })]) {
-    const { app: fastify, lines } = await app({ extend: () => returned as never })
+    const { app: fastify, lines } = await app(t, { extend: () => returned as never })
     const problem = await assertProblem(await fastify.inject('/helper'), { late: undefined })
     t.same(Object.keys(problem), ['type', 'title', 'status', 'detail', 'instance', 'requestId', 'id'], String(returned))
     t.equal(warnings(lines).length, returned === undefined ? 0 : 1, 'a warning unless undefined')
   }
   const hostile = new Proxy({}, { ownKeys () { throw new Error('trap') } })
-  const { app: proxied } = await app({ extend: () => hostile })
+  const { app: proxied } = await app(t, { extend: () => hostile })
   await assertProblem(await proxied.inject('/helper'), { status: 404 })
   const getter = { ok: 1, get bad (): never { throw new Error('getter') } }
-  const { app: withGetter } = await app({ extend: () => getter })
+  const { app: withGetter } = await app(t, { extend: () => getter })
   await assertProblem(await withGetter.inject('/helper'), { ok: 1, bad: undefined })
   const values = { big: 10n, cycle: {} as Record<string, unknown>, fn: () => 1 }
   values.cycle.self = values.cycle
-  const { app: odd } = await app({ extend: () => values })
+  const { app: odd } = await app(t, { extend: () => values })
   await assertProblem(await odd.inject('/helper'), { big: '10', cycle: undefined, fn: undefined })
   t.pass('values that cannot be serialized are left out, as extension members are')
 })
 
 t.test('a throwing extend costs the response only its members, logged once per cause', async (t) => {
   let calls = 0
-  const { app: fastify, lines } = await app({
+  const { app: fastify, lines } = await app(t, {
     extend () {
       calls++
       throw new Error(calls > 2 ? 'another cause' : 'tenant lookup failed')
@@ -117,7 +117,7 @@ t.test('a throwing extend costs the response only its members, logged once per c
 t.test('onProblem is called once per problem, after the response is decided', async (t) => {
   const calls: Array<{ problem: Record<string, unknown>, url: string, error: unknown }> = []
   let thrown: unknown
-  const { app: fastify, lines } = await app({
+  const { app: fastify, lines } = await app(t, {
     extend: () => ({ timestamp: 'now' }),
     onProblem (problem, request: FastifyRequest, error) {
       calls.push({ problem: { ...problem }, url: request.url, error })
@@ -149,7 +149,7 @@ t.test('onProblem is called once per problem, after the response is decided', as
 
 t.test('a failing onProblem never delays, changes or breaks the response', async (t) => {
   let n = 0
-  const { app: fastify, lines } = await app({
+  const { app: fastify, lines } = await app(t, {
     onProblem (_problem, request) {
       n++
       if (request.url === '/thrown') throw new Error('sentry down')
@@ -178,14 +178,13 @@ t.test('onProblem works over a real socket and with an async function', async (t
   const counts = new Map<number, number>()
   let release: () => void = () => {}
   const gate = new Promise<void>((resolve) => { release = resolve })
-  const { app: fastify } = await app({
+  const { app: fastify } = await app(t, {
     async onProblem (problem) {
       await gate
       counts.set(problem.status as number, (counts.get(problem.status as number) ?? 0) + 1)
     }
   })
   await fastify.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(() => fastify.close())
   const { port } = fastify.server.address() as { port: number }
   // The promise settles only after the response arrived: were it awaited, this would hang.
   await assertProblem(await fetch(`http://127.0.0.1:${port}/helper`), { status: 404 })
@@ -207,16 +206,15 @@ t.test('the new options are validated like the others', async (t) => {
     [{ traceIdMember: 'requestId' }, /nor the requestIdMember/],
     [{ requestIdMember: 'traceId', traceIdMember: 'traceId' }, /nor the requestIdMember/]
   ] as const) {
-    const failed = await Fastify().register(problemDetails, options as never).then(() => undefined, (err: unknown) => err)
+    const failed = await build(t, options as never).then(() => undefined, (err: unknown) => err)
     t.ok(failed instanceof OptionError, JSON.stringify(options))
     t.match((failed as Error).message, pattern)
   }
-  await Fastify().register(problemDetails, { requestIdMember: 'traceId', traceIdMember: 'trace_id' })
-  const renamed = Fastify()
-  await renamed.register(problemDetails, { requestIdMember: 'traceId' })
+  await build(t, { requestIdMember: 'traceId', traceIdMember: 'trace_id' })
+  const renamed = await build(t, { requestIdMember: 'traceId' })
   renamed.get('/', async (_req, reply) => reply.notFound())
   await assertProblem(await renamed.inject({ url: '/', headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } }), { traceId: 'req-1' })
   t.pass('a request-id member named traceId keeps its name; the default trace-id member steps aside')
-  await Fastify().register(problemDetails, { traceIdMember: false, extend: undefined, onProblem: undefined })
+  await build(t, { traceIdMember: false, extend: undefined, onProblem: undefined })
   t.pass('valid combinations register')
 })

@@ -1,9 +1,10 @@
 import t from 'tap'
 import { connect } from 'node:net'
-import Fastify, { type FastifyInstance } from 'fastify'
+import { type FastifyInstance } from 'fastify'
 import createError from 'http-errors'
 import { XMLParser } from 'fast-xml-parser'
-import problemDetails, { Conflict, MethodNotAllowed, ProblemError, TooManyRequests, Unauthorized, defineProblem } from '../lib/index.js'
+import { Conflict, MethodNotAllowed, ProblemError, TooManyRequests, Unauthorized, defineProblem } from '../lib/index.js'
+import { build, type Teardown } from './helpers.js'
 
 /**
  * Injection: what a problem carries (headers, extension members) and what the
@@ -12,9 +13,8 @@ import problemDetails, { Conflict, MethodNotAllowed, ProblemError, TooManyReques
  * out of the JSON or XML document.
  */
 
-async function app (register: (app: FastifyInstance) => void): Promise<FastifyInstance> {
-  const server = Fastify()
-  await server.register(problemDetails, { compat: 'fastify' })
+async function app (t: Teardown, register: (app: FastifyInstance) => void): Promise<FastifyInstance> {
+  const server = await build(t, { compat: 'fastify' })
   register(server)
   await server.ready()
   return server
@@ -52,7 +52,7 @@ const CRLF_VALUES = [
 ]
 
 t.test('header values with CR, LF, NUL or non-ASCII are dropped, and the problem is still sent', async (t) => {
-  const server = await app((server) => {
+  const server = await app(t, (server) => {
     server.get('/www/:i', async (request) => {
       throw new Unauthorized('Log in', undefined, { headers: { 'WWW-Authenticate': CRLF_VALUES[Number((request.params as { i: string }).i)], 'x-kept': 'yes' } })
     })
@@ -64,7 +64,6 @@ t.test('header values with CR, LF, NUL or non-ASCII are dropped, and the problem
       throw new ProblemError({ status: 400, headers: { 'x-a\r\nx-injected': '1', 'x é': '2', '': '3', 'x-ok': '4' } })
     })
   })
-  t.teardown(() => server.close())
   for (let i = 0; i < CRLF_VALUES.length; i++) {
     // Described by index: U+2028 in a test name would break the TAP stream itself.
     for (const [path, status, header] of [['/www', 401, 'www-authenticate'], ['/allow', 405, 'allow'], ['/http-errors', 429, 'retry-after']] as const) {
@@ -85,12 +84,11 @@ t.test('header values with CR, LF, NUL or non-ASCII are dropped, and the problem
 })
 
 t.test('on the wire, no injected header line or body appears (real server)', async (t) => {
-  const server = await app((server) => {
+  const server = await app(t, (server) => {
     server.get('/', async () => {
       throw new Unauthorized('Log in', undefined, { headers: { 'WWW-Authenticate': 'Bearer\r\nSet-Cookie: injected=1\r\n\r\n<html>smuggled', Allow: 'GET\nx-injected: 1' } })
     })
   })
-  t.teardown(() => server.close())
   await server.listen({ port: 0, host: '127.0.0.1' })
   const head = await rawHead((server.server.address() as { port: number }).port, '/')
   t.match(head, /^HTTP\/1\.1 401 /)
@@ -99,14 +97,13 @@ t.test('on the wire, no injected header line or body appears (real server)', asy
 })
 
 t.test('Retry-After comes only from seconds or a date', async (t) => {
-  const server = await app((server) => {
+  const server = await app(t, (server) => {
     server.get('/:v', async (request) => {
       const v = (request.params as { v: string }).v
       const retryAfter = v === 'date' ? new Date('2030-01-01T00:00:00Z') : v === 'bad-date' ? new Date('nope') : v === 'string' ? '1\r\nx-injected: 1' : Number(v)
       throw new TooManyRequests('Slow down', undefined, { retryAfter: retryAfter as number })
     })
   })
-  t.teardown(() => server.close())
   const cases: Array<[string, string | undefined]> = [
     ['30', '30'], ['1.2', '2'], ['date', 'Tue, 01 Jan 2030 00:00:00 GMT'],
     ['-1', undefined], ['NaN', undefined], ['Infinity', undefined], ['bad-date', undefined], ['string', undefined]
@@ -120,12 +117,11 @@ t.test('Retry-After comes only from seconds or a date', async (t) => {
 })
 
 t.test('a problem cannot replace the headers that make it a problem', async (t) => {
-  const server = await app((server) => {
+  const server = await app(t, (server) => {
     server.get('/', async () => {
       throw new Conflict('taken', undefined, { headers: { 'content-type': 'text/html', 'Content-Length': '1', 'transfer-encoding': 'chunked', vary: '*', 'content-language': 'xx' } })
     })
   })
-  t.teardown(() => server.close())
   const res = await server.inject('/')
   t.equal(res.statusCode, 409)
   t.match(res.headers['content-type'], /^application\/problem\+json/)
@@ -140,7 +136,7 @@ t.test('extension members cannot pollute prototypes or overwrite standard member
   const hostile = JSON.parse('{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"polluted":"yes"},' +
     '"status":200,"requestId":"forged",' +
     '"statusCode":200,"error":"OK","message":"evil","code":"EVIL","balance":30}') as Record<string, unknown>
-  const server = await app((server) => {
+  const server = await app(t, (server) => {
     server.get('/thrown', async () => {
       const problem = new Conflict('real detail', { balance: 30 })
       // Extensions changed after construction are filtered at send time too.
@@ -152,7 +148,6 @@ t.test('extension members cannot pollute prototypes or overwrite standard member
     server.get('/mapped', async () => { throw new TypeError('mapped') })
     server.problemDetails.map(TypeError, () => ({ status: 409, detail: 'real detail', extensions: hostile }))
   })
-  t.teardown(() => server.close())
   for (const path of ['/thrown', '/helper', '/mapped']) {
     for (const accept of ['application/problem+json', 'application/problem+xml']) {
       const res = await server.inject({ url: path, headers: { accept } })
@@ -179,10 +174,9 @@ t.test('extension members cannot pollute prototypes or overwrite standard member
 })
 
 t.test('instance is the path as received, escaped in JSON and XML, without the query string', async (t) => {
-  const server = await app((server) => {
+  const server = await app(t, (server) => {
     server.get('/*', async () => { throw new Conflict('x') })
   })
-  t.teardown(() => server.close())
   const paths = ['/a"b', '/a\\b', '/</instance><x>', '/%22%3Cscript%3E', '/a&amp;b', "/a'b", '/\u2028\u2029']
   for (const [i, path] of paths.entries()) {
     const json = await server.inject(`${path}?token=QUERY_SECRET&x="y"`)
@@ -199,8 +193,7 @@ t.test('instance is the path as received, escaped in JSON and XML, without the q
 })
 
 t.test('the not-found detail escapes the path it echoes', async (t) => {
-  const server = await app(() => {})
-  t.teardown(() => server.close())
+  const server = await app(t, () => {})
   const res = await server.inject('/"}<script>alert(1)</script>?token=QUERY_SECRET')
   t.equal(res.statusCode, 404)
   const body = res.json()
@@ -211,11 +204,9 @@ t.test('the not-found detail escapes the path it echoes', async (t) => {
 
 t.test('catalogue pages escape what they show and what the request asked for', async (t) => {
   const Marked = defineProblem({ type: 'injection-test-<b>', status: 409, title: 'A <script>alert(1)</script> title', description: 'Uses "quotes" & <tags>' })
-  const server = Fastify()
-  await server.register(problemDetails, { typeBase: '/problems/', typeDocs: true })
+  const server = await build(t, { typeBase: '/problems/', typeDocs: true })
   server.problemDetails.document(Marked)
   await server.ready()
-  t.teardown(() => server.close())
   const index = await server.inject({ url: '/problems/', headers: { accept: 'text/html' } })
   t.equal(index.statusCode, 200)
   t.notOk(index.body.includes('<script>alert(1)</script>'), 'a title is escaped in the index')
@@ -225,10 +216,9 @@ t.test('catalogue pages escape what they show and what the request asked for', a
 })
 
 t.test('MethodNotAllowed without an Allow value stays a valid 405', async (t) => {
-  const server = await app((server) => {
+  const server = await app(t, (server) => {
     server.get('/', async () => { throw new MethodNotAllowed('no', undefined, { headers: { allow: 42.5 as unknown as string } }) })
   })
-  t.teardown(() => server.close())
   const res = await server.inject('/')
   t.equal(res.statusCode, 405)
   t.equal(res.json().status, 405)
@@ -236,10 +226,9 @@ t.test('MethodNotAllowed without an Allow value stays a valid 405', async (t) =>
 
 t.test('nested members named __proto__, constructor or prototype are left out of XML, which XML clients would refuse or map onto prototypes', async (t) => {
   const nested = JSON.parse('{"__proto__":{"polluted":"yes"},"constructor":1,"prototype":2,"kept":3}') as Record<string, unknown>
-  const server = await app((server) => {
+  const server = await app(t, (server) => {
     server.get('/', async () => { throw new Conflict('x', { nested, list: [nested] }) })
   })
-  t.teardown(() => server.close())
   const res = await server.inject({ url: '/', headers: { accept: 'application/problem+xml' } })
   t.match(res.headers['content-type'], /^application\/problem\+xml/)
   t.notMatch(res.body, /__proto__|<constructor>|<prototype>/)
@@ -250,10 +239,8 @@ t.test('nested members named __proto__, constructor or prototype are left out of
 })
 
 t.test('a request id taken from a request header (requestIdHeader) is escaped like any request data', async (t) => {
-  const server = Fastify({ requestIdHeader: 'x-request-id' })
-  await server.register(problemDetails)
+  const server = await build(t, {}, { requestIdHeader: 'x-request-id' })
   server.get('/', async () => { throw new Conflict('x') })
-  t.teardown(() => server.close())
   const forged = '"},"status":200,"x":"</requestId><status>200</status>&amp;'
   for (const accept of ['application/problem+json', 'application/problem+xml']) {
     const res = await server.inject({ url: '/', headers: { accept, 'x-request-id': forged } })

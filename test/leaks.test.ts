@@ -1,10 +1,11 @@
 import t from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
+import { type FastifyInstance } from 'fastify'
 import createError from 'http-errors'
 import { Boom } from '@hapi/boom'
 import { errors as undiciErrors } from 'undici'
-import problemDetails, { type ProblemDetailsOptions } from '../lib/index.js'
+import { type ProblemDetailsOptions } from '../lib/index.js'
 import { logCollector } from './hostile.js'
+import { build, type Teardown } from './helpers.js'
 
 /**
  * RFC 9457 §5 and OWASP's error-handling guidance: an unexpected error's
@@ -142,10 +143,9 @@ const VARIANTS: Array<[string, ProblemDetailsOptions]> = [
   ['postgres and network presets', { presets: ['postgres', 'network'] }]
 ]
 
-async function app (options: ProblemDetailsOptions): Promise<{ app: FastifyInstance, log: ReturnType<typeof logCollector> }> {
+async function app (t: Teardown, options: ProblemDetailsOptions): Promise<{ app: FastifyInstance, log: ReturnType<typeof logCollector> }> {
   const log = logCollector()
-  const app = Fastify({ logger: { level: 'info', stream: log.stream } })
-  await app.register(problemDetails, options)
+  const app = await build(t, options, { logger: { level: 'info', stream: log.stream } })
   app.get('/leak/:n', async (request) => {
     throw scenarios[Number((request.params as { n: string }).n)].make()
   })
@@ -165,8 +165,7 @@ function leaked (res: { body: string, headers: Record<string, unknown> }): strin
 
 for (const [variant, options] of VARIANTS) {
   t.test(`nothing of an unexpected error reaches the client (${variant})`, async (t) => {
-    const { app: server, log } = await app(options)
-    t.teardown(() => server.close())
+    const { app: server, log } = await app(t, options)
     for (let n = 0; n < scenarios.length; n++) {
       const scenario = scenarios[n]
       for (const [accept, contentType] of ACCEPTS) {
@@ -189,8 +188,7 @@ for (const [variant, options] of VARIANTS) {
 }
 
 t.test('an unexpected error is a generic 500 and its log line carries the request id, the error and its stack', async (t) => {
-  const { app: server, log } = await app({})
-  t.teardown(() => server.close())
+  const { app: server, log } = await app(t, {})
   const res = await server.inject(`/leak/2?token=${S.query}`)
   t.equal(res.statusCode, 500)
   t.same(res.json(), { type: 'about:blank', title: 'Internal Server Error', status: 500, instance: '/leak/2', requestId: res.json().requestId })
@@ -206,10 +204,8 @@ t.test('an unexpected error is a generic 500 and its log line carries the reques
 
 t.test('exposeDetails is the only way an unexpected message reaches the client', async (t) => {
   const log = logCollector()
-  const server = Fastify({ logger: { level: 'info', stream: log.stream } })
-  await server.register(problemDetails, { exposeDetails: true })
+  const server = await build(t, { exposeDetails: true }, { logger: { level: 'info', stream: log.stream } })
   server.get('/', async () => { throw new Error(S.message, { cause: new Error(S.cause) }) })
-  t.teardown(() => server.close())
   const res = await server.inject('/')
   t.equal(res.statusCode, 500)
   t.equal(res.json().detail, S.message)
@@ -217,10 +213,8 @@ t.test('exposeDetails is the only way an unexpected message reaches the client',
 })
 
 t.test('headers of http-errors are still honoured: they were set for the client', async (t) => {
-  const server = Fastify()
-  await server.register(problemDetails)
+  const server = await build(t)
   server.get('/', async () => { throw createError(401, 'Log in first', { headers: { 'www-authenticate': 'Bearer realm="api"' } }) })
-  t.teardown(() => server.close())
   const res = await server.inject('/')
   t.equal(res.statusCode, 401)
   t.equal(res.headers['www-authenticate'], 'Bearer realm="api"')

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Writable } from 'node:stream'
 import { request } from 'undici'
-import { build } from './helpers.js'
+import { build, type Teardown } from './helpers.js'
 import { OptionError, ProblemError, ValidationProblem, matchLanguage, type Locales } from '../lib/index.js'
 
 const TYPE_BASE = 'https://api.example.com/problems/'
@@ -18,8 +18,8 @@ const locales: Locales = {
   'zh-Hant': { 404: '找不到' }
 }
 
-async function app (options = {}) {
-  const fastify = await build({ typeBase: TYPE_BASE, locales, ...options })
+async function app (t: Teardown, options = {}) {
+  const fastify = await build(t, { typeBase: TYPE_BASE, locales, ...options })
   fastify.get('/missing', async (_req, reply) => reply.notFound('No such user'))
   fastify.get('/credit', async () => {
     throw new ProblemError({ status: 403, type: 'out-of-credit', title: 'You do not have enough credit', detail: 'Your balance is 20, the cost is 30', extensions: { balance: 20, cost: 30 } })
@@ -34,8 +34,7 @@ async function app (options = {}) {
 }
 
 t.test('Accept-Language chooses the title; Content-Language names it; type never changes', async (t) => {
-  const fastify = await app()
-  t.teardown(() => fastify.close())
+  const fastify = await app(t)
   const cases: Array<[string | undefined, string, string]> = [
     [undefined, 'Not Found', 'en'],
     ['de', 'Nicht gefunden', 'de'],
@@ -72,8 +71,7 @@ t.test('Accept-Language chooses the title; Content-Language names it; type never
 })
 
 t.test('defined types: by resolved or defined type; details from a template; type unchanged', async (t) => {
-  const fastify = await app()
-  t.teardown(() => fastify.close())
+  const fastify = await app(t)
   let res = await fastify.inject({ url: '/credit', headers: { 'accept-language': 'de-DE' } })
   t.equal(res.statusCode, 403)
   t.same(res.json(), {
@@ -103,8 +101,7 @@ t.test('defined types: by resolved or defined type; details from a template; typ
 })
 
 t.test('no translation possible: no Content-Language, no Vary on Accept-Language', async (t) => {
-  const fastify = await app()
-  t.teardown(() => fastify.close())
+  const fastify = await app(t)
   for (const url of ['/conflict', '/custom-title']) {
     const res = await fastify.inject({ url, headers: { 'accept-language': 'de' } })
     t.equal(res.headers['content-language'], undefined, url)
@@ -118,9 +115,8 @@ t.test('no translation possible: no Content-Language, no Vary on Accept-Language
 })
 
 t.test('without locales: nothing changes and nothing is added', async (t) => {
-  const fastify = await build()
+  const fastify = await build(t)
   fastify.get('/missing', async (_req, reply) => reply.notFound())
-  t.teardown(() => fastify.close())
   const res = await fastify.inject({ url: '/missing', headers: { 'accept-language': 'de' } })
   t.equal(res.json().title, 'Not Found')
   t.equal(res.headers['content-language'], undefined)
@@ -135,9 +131,8 @@ t.test('XML bodies are localized too; the log keeps the untranslated title', asy
       cb()
     }
   })
-  const fastify = await build({ locales }, { logger: { level: 'info', stream } })
+  const fastify = await build(t, { locales }, { logger: { level: 'info', stream } })
   fastify.get('/missing', async (_req, reply) => reply.notFound())
-  t.teardown(() => fastify.close())
   const res = await fastify.inject({ url: '/missing', headers: { 'accept-language': 'de', accept: 'application/problem+xml' } })
   t.match(res.body, '<title>Nicht gefunden</title>')
   t.equal(res.headers['content-language'], 'de')
@@ -147,9 +142,8 @@ t.test('XML bodies are localized too; the log keeps the untranslated title', asy
 })
 
 t.test('a real client over a listening server', async (t) => {
-  const fastify = await app()
+  const fastify = await app(t)
   await fastify.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(() => fastify.close())
   const { port } = fastify.server.address() as { port: number }
   const res = await request(`http://127.0.0.1:${port}/missing`, { headers: { 'accept-language': 'fr-CA,fr;q=0.9,en;q=0.8' } })
   t.equal(res.statusCode, 404)
@@ -159,12 +153,11 @@ t.test('a real client over a listening server', async (t) => {
 })
 
 t.test('the locales option is checked at registration', async (t) => {
-  await t.rejects(build({ locales: { de: { 404: { title: 1 } } } as never }), OptionError)
-  await t.rejects(build({ locales: { de: { 404: { name: 'x' } } } as never }), OptionError)
-  await t.rejects(build({ locales: { 'not a tag': {} } }), OptionError)
-  await t.rejects(build({ locales: { de: 'Nicht gefunden' } as never }), OptionError)
-  const ok = await build({ locales: { de: { 404: { detail: 'Nichts unter {path}' } } } })
-  await ok.close()
+  await t.rejects(build(t, { locales: { de: { 404: { title: 1 } } } as never }), OptionError)
+  await t.rejects(build(t, { locales: { de: { 404: { name: 'x' } } } as never }), OptionError)
+  await t.rejects(build(t, { locales: { 'not a tag': {} } }), OptionError)
+  await t.rejects(build(t, { locales: { de: 'Nicht gefunden' } as never }), OptionError)
+  await build(t, { locales: { de: { 404: { detail: 'Nichts unter {path}' } } } })
   t.pass('{ detail } alone is accepted')
 })
 
@@ -180,14 +173,13 @@ t.test('matchLanguage: the same Lookup for the user\'s own choices', async (t) =
 })
 
 t.test('tags in conventional case; a throwing extension member keeps the original detail', async (t) => {
-  const fastify = await build({ locales: { 'SL-ROZAJ': { 404: 'Ni najdeno' }, de: { 'https://x/t': { detail: 'Wert {value}' } } } })
+  const fastify = await build(t, { locales: { 'SL-ROZAJ': { 404: 'Ni najdeno' }, de: { 'https://x/t': { detail: 'Wert {value}' } } } })
   fastify.get('/missing', async (_req, reply) => reply.notFound())
   fastify.get('/hostile', async () => {
     const error = new ProblemError({ status: 409, type: 'https://x/t', detail: 'Value ?' })
     Object.defineProperty(error.extensions, 'value', { enumerable: true, get () { throw new Error('getter') } })
     throw error
   })
-  t.teardown(() => fastify.close())
   const res = await fastify.inject({ url: '/missing', headers: { 'accept-language': 'sl-rozaj' } })
   t.equal(res.headers['content-language'], 'sl-rozaj')
   t.equal(res.json().title, 'Ni najdeno')
@@ -205,7 +197,7 @@ t.test('the ajv-i18n recipe: a validation mapping that translates messages and p
       for (const e of errors) if (e.keyword === 'required') e.message = 'muss die Eigenschaft enthalten'
     }
   }
-  const fastify = await build({ locales: { de: { 400: 'Ungültige Anfrage' } } })
+  const fastify = await build(t, { locales: { de: { 400: 'Ungültige Anfrage' } } })
   fastify.problemDetails.map('FST_ERR_VALIDATION', (error: Error & { validation: Array<{ keyword: string, message?: string }> }, request) => {
     const language = matchLanguage(request.headers['accept-language'], Object.keys(localize))
     if (language !== undefined) {
@@ -215,7 +207,6 @@ t.test('the ajv-i18n recipe: a validation mapping that translates messages and p
     return undefined
   })
   fastify.post('/users', { schema: { body: { type: 'object', required: ['name'] } } }, async () => ({}))
-  t.teardown(() => fastify.close())
   const de = (await fastify.inject({ method: 'POST', url: '/users', payload: {}, headers: { 'accept-language': 'de-AT' } })).json()
   t.equal(de.title, 'Ungültige Anfrage')
   t.equal(de.detail, 'Die Anfrage ist ungültig')

@@ -1,8 +1,9 @@
 import t, { type Test } from 'tap'
 import { Writable } from 'node:stream'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
-import problemDetails, { NotFound, ProblemError, type ProblemDetailsOptions } from '../lib/index.js'
+import { NotFound, ProblemError, type ProblemDetailsOptions } from '../lib/index.js'
+import { build } from './helpers.js'
 
 interface LogLine {
   level: number
@@ -33,9 +34,7 @@ async function logged (t: Test, options: ProblemDetailsOptions = {}): Promise<{ 
       done()
     }
   })
-  const app = Fastify({ loggerInstance: pino({ level: 'trace' }, stream), disableRequestLogging: true }) as unknown as FastifyInstance
-  t.teardown(() => app.close())
-  await app.register(problemDetails, options)
+  const app = await build(t, options, { loggerInstance: pino({ level: 'trace' }, stream), disableRequestLogging: true })
   app.get('/boom', async () => { throw new Error('database password is hunter2') })
   app.get('/limited', async (_req, reply) => reply.tooManyRequests('slow down', undefined, { retryAfter: 5 }))
   app.get('/missing', async () => { throw new NotFound('No such user') })

@@ -15,6 +15,7 @@ import { FastifyOtelInstrumentation } from '@fastify/otel'
 import { request } from 'undici'
 import problemDetails, { NotFound, ServiceUnavailable, defineProblem, type ProblemDetailsOptions } from '../lib/index.js'
 import { assertProblem } from '../lib/testing/index.js'
+import { bare, build } from './helpers.js'
 
 /**
  * The environment of a child that loads dist/: with tap's coverage off
@@ -73,10 +74,10 @@ async function traced (t: Test, options: ProblemDetailsOptions = {}): Promise<Se
       context.with(trace.setSpan(context.active(), span), () => handler(req, res))
     })
   })
+  t.teardown(() => app.close())
   await app.register(problemDetails, { typeBase: 'https://api.example.com/problems/', ...options })
   routes(app)
   await app.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(() => app.close())
   exporter.reset()
   const { port } = app.server.address() as { port: number }
   return { url: `http://127.0.0.1:${port}`, spans: () => exporter.getFinishedSpans(), lines }
@@ -168,8 +169,7 @@ t.test('a 4xx leaves the status unset and records no exception', async (t) => {
 
 t.test('a span that is not recorded (sampled out) still gives its trace id', async (t) => {
   const lines: Array<Record<string, unknown>> = []
-  const app = Fastify({ logger: { level: 'info', stream: logStream(lines) } })
-  await app.register(problemDetails)
+  const app = await build(t, {}, { logger: { level: 'info', stream: logStream(lines) } })
   app.get('/', async (_req, reply) => {
     const remote = trace.wrapSpanContext({ traceId: TRACE_ID, spanId: '00f067aa0ba902b7', traceFlags: 0 })
     return context.with(trace.setSpan(context.active(), remote), () => reply.internalServerError())
@@ -178,8 +178,7 @@ t.test('a span that is not recorded (sampled out) still gives its trace id', asy
 })
 
 t.test('without an active span, the trace id of a valid traceparent', async (t) => {
-  const app = Fastify()
-  await app.register(problemDetails)
+  const app = await build(t)
   app.get('/', async (_req, reply) => reply.notFound())
   const get = (traceparent?: string | string[]) => app.inject({ url: '/', headers: traceparent === undefined ? {} : { traceparent } })
   await assertProblem(await get(TRACEPARENT), { traceId: TRACE_ID })
@@ -207,20 +206,17 @@ t.test('without an active span, the trace id of a valid traceparent', async (t) 
 })
 
 t.test('traceIdMember names the member, false leaves it out', async (t) => {
-  const named = Fastify()
-  await named.register(problemDetails, { traceIdMember: 'trace_id' })
+  const named = await build(t, { traceIdMember: 'trace_id' })
   named.get('/', async (_req, reply) => reply.notFound(undefined, { traceId: 'mine' }))
   await assertProblem(await named.inject({ url: '/', headers: { traceparent: TRACEPARENT } }), { trace_id: TRACE_ID, traceId: 'mine' })
 
   const lines: Array<Record<string, unknown>> = []
-  const off = Fastify({ logger: { level: 'info', stream: logStream(lines) } })
-  await off.register(problemDetails, { traceIdMember: false })
+  const off = await build(t, { traceIdMember: false }, { logger: { level: 'info', stream: logStream(lines) } })
   off.get('/', async (_req, reply) => reply.notFound(undefined, { traceId: 'mine' }))
   await assertProblem(await off.inject({ url: '/', headers: { traceparent: TRACEPARENT } }), { traceId: 'mine' })
   t.notOk('traceId' in (lines.find((l) => l.status === 404) ?? {}), 'not on the log line either')
 
-  const plain = Fastify()
-  await plain.register(problemDetails)
+  const plain = await build(t)
   plain.get('/', async (_req, reply) => reply.notFound(undefined, { traceId: 'spoofed' }))
   await assertProblem(await plain.inject({ url: '/', headers: { traceparent: TRACEPARENT } }), { traceId: TRACE_ID })
   await assertProblem(await plain.inject('/'), { traceId: undefined })
@@ -230,12 +226,11 @@ t.test('traceIdMember names the member, false leaves it out', async (t) => {
 t.test('with @fastify/otel: the request span, 5xx ERROR, 4xx from a helper unset', async (t) => {
   const instrumentation = new FastifyOtelInstrumentation({ recordExceptions: false })
   instrumentation.setTracerProvider(provider)
-  const app = Fastify()
+  const app = bare(t)
   await app.register(instrumentation.plugin())
   await app.register(problemDetails)
   routes(app)
   await app.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(() => app.close())
   const { port } = app.server.address() as { port: number }
   const requestSpan = async () => {
     for (let i = 0; i < 50; i++) {
@@ -268,8 +263,7 @@ t.test('with @fastify/otel: the request span, 5xx ERROR, 4xx from a helper unset
 })
 
 t.test('a span that breaks never breaks the response', async (t) => {
-  const app = Fastify()
-  await app.register(problemDetails)
+  const app = await build(t)
   app.get('/', async (_req, reply) => {
     const span = tracer.startSpan('broken') as Span
     span.setAttribute = () => { throw new Error('exporter down') }

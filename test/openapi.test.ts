@@ -1,12 +1,12 @@
 import t from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
+import { type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 // Version 6 of the type provider, on the `typebox` 1.x package, installed side
 // by side under an npm alias.
 import { Type as Type1, TypeBoxValidatorCompiler as Compiler1, type TypeBoxTypeProvider as Provider1 } from 'type-provider-typebox-6'
-import problemDetails, {
+import {
   defineProblem,
   problemResponses,
   refResolver,
@@ -15,6 +15,7 @@ import problemDetails, {
   ValidationProblem,
   type ProblemDetailsOptions
 } from '../lib/index.js'
+import { build, type Teardown } from './helpers.js'
 
 // The catalogue is process-wide: every type in this file starts with "oas-".
 const OutOfCredit = defineProblem({
@@ -33,9 +34,8 @@ interface Documented {
 }
 
 /** An app with the plugin, the real @fastify/swagger and a few routes. */
-async function documented (options: ProblemDetailsOptions, routes: (app: FastifyInstance) => void): Promise<Documented> {
-  const app = Fastify().withTypeProvider<TypeBoxTypeProvider>()
-  await app.register(problemDetails, options)
+async function documented (t: Teardown, options: ProblemDetailsOptions, routes: (app: FastifyInstance) => void): Promise<Documented> {
+  const app = (await build(t, options)).withTypeProvider<TypeBoxTypeProvider>()
   await app.register(swagger, {
     openapi: { openapi: '3.0.3', info: { title: 'test', version: '1.0.0' } },
     refResolver
@@ -48,7 +48,7 @@ async function documented (options: ProblemDetailsOptions, routes: (app: Fastify
 const problemJson = (ref: string): object => ({ 'application/problem+json': { schema: { $ref: '#/components/schemas/' + ref } } })
 
 t.test('the OpenAPI document: problem responses, readable component names, valid', async (t) => {
-  const { app, doc } = await documented({ typeBase: 'https://api.example.com/problems/', openapi: { defaultResponses: true } }, (app) => {
+  const { app, doc } = await documented(t, { typeBase: 'https://api.example.com/problems/', openapi: { defaultResponses: true } }, (app) => {
     const typed = app.withTypeProvider<TypeBoxTypeProvider>()
     typed.get('/users/:id', {
       schema: { params: Type.Object({ id: Type.String() }), response: { 200: User, ...problemResponses(404, OutOfCredit) } }
@@ -67,7 +67,6 @@ t.test('the OpenAPI document: problem responses, readable component names, valid
       child.get('/late', { schema: { response: problemResponses(Late) } }, async () => { throw new Late({ since: '2026-01-01' }) })
     })
   })
-  t.teardown(() => app.close())
 
   // Readable names under components.schemas.
   t.same(Object.keys(doc.components.schemas).sort(),
@@ -108,11 +107,10 @@ t.test('the OpenAPI document: problem responses, readable component names, valid
 })
 
 t.test('validationStatus 422 documents validation problems at 422', async (t) => {
-  const { app, doc } = await documented({ validationStatus: 422, openapi: { defaultResponses: true } }, (app) => {
+  const { app, doc } = await documented(t, { validationStatus: 422, openapi: { defaultResponses: true } }, (app) => {
     app.post('/explicit', { schema: { body: User, response: problemResponses(ValidationProblem, 409) } }, async () => 'ok')
     app.post('/default', { schema: { body: User } }, async () => 'ok')
   })
-  t.teardown(() => app.close())
   for (const path of ['/explicit', '/default']) {
     const responses = doc.paths[path].post.responses
     t.same(responses['422'].content, problemJson('ValidationProblemDetails'), path)
@@ -126,7 +124,7 @@ t.test('validationStatus 422 documents validation problems at 422', async (t) =>
 t.test('default responses never replace what a route declares, skip hidden routes and leave shared schema objects alone', async (t) => {
   const own = { description: 'mine', content: { 'application/problem+json': { schema: ProblemDetailsRef } } }
   const shared = { response: { 200: User } }
-  const { app, doc } = await documented({ openapi: { defaultResponses: true } }, (app) => {
+  const { doc } = await documented(t, { openapi: { defaultResponses: true } }, (app) => {
     app.get('/own', { schema: { response: { 400: own, '5xx': own } } }, async () => 'x')
     app.get('/default', { schema: { response: { default: own } } }, async () => 'x')
     app.get('/hidden', { schema: { hide: true } as never }, async () => 'x')
@@ -134,7 +132,6 @@ t.test('default responses never replace what a route declares, skip hidden route
     app.get('/b', { schema: shared }, async () => ({ id: '1', name: 'b' }))
     app.get('/none', async () => 'x')
   })
-  t.teardown(() => app.close())
   t.same(Object.keys(doc.paths['/own'].get.responses).sort(), ['400', '5XX'])
   t.equal(doc.paths['/own'].get.responses['400'].description, 'mine')
   t.same(Object.keys(doc.paths['/default'].get.responses), ['default'])
@@ -145,13 +142,12 @@ t.test('default responses never replace what a route declares, skip hidden route
 })
 
 t.test('without the option nothing is added; refs to the shared schemas work anywhere', async (t) => {
-  const { app, doc } = await documented({}, (app) => {
+  const { app, doc } = await documented(t, {}, (app) => {
     app.get('/plain', async () => 'x')
     app.register(async (child) => {
       child.get('/child', { schema: { response: { 404: { $ref: 'ProblemDetails#' } } } }, async (_req, reply) => reply.notFound('no', { extra: 1 }))
     })
   })
-  t.teardown(() => app.close())
   t.same(Object.keys(doc.paths['/plain'].get.responses), ['200'])
   const res = await app.inject('/child')
   t.equal(res.statusCode, 404)
@@ -171,7 +167,7 @@ t.test('refResolver names shared schemas by $id, and numbers the rest', async (t
 })
 
 t.test('@fastify/type-provider-typebox 6 (typebox 1.x): route schemas, its validator, problem responses', async (t) => {
-  const { app, doc } = await documented({ openapi: { defaultResponses: true } }, (app) => {
+  const { app, doc } = await documented(t, { openapi: { defaultResponses: true } }, (app) => {
     const typed = app.withTypeProvider<Provider1>()
     typed.setValidatorCompiler(Compiler1)
     typed.post('/accounts/:id', {
@@ -185,7 +181,6 @@ t.test('@fastify/type-provider-typebox 6 (typebox 1.x): route schemas, its valid
       return { id: request.params.id, name: request.body.name }
     })
   })
-  t.teardown(() => app.close())
   const responses = doc.paths['/accounts/{id}'].post.responses
   t.same(responses['403'].content, problemJson('OasOutOfCreditProblem'))
   t.same(responses['400'].content, problemJson('ValidationProblemDetails'))

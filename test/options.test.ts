@@ -1,19 +1,16 @@
 import t from 'tap'
-import Fastify from 'fastify'
-import problemDetails, { OptionError } from '../lib/index.js'
-import { normalizeOptions } from '../lib/fastify/options.js'
+import { Writable } from 'node:stream'
+import { OptionError, ProblemError } from '../lib/index.js'
+import { build, type Teardown } from './helpers.js'
 
 /** Registers the plugin with `options` and gives back the registration error, if any. */
-async function register (options: unknown): Promise<unknown> {
-  const app = Fastify()
+async function register (t: Teardown, options: unknown): Promise<unknown> {
   try {
-    await app.register(problemDetails, options as never)
+    const app = await build(t, options as never)
     await app.ready()
     return undefined
   } catch (err) {
     return err
-  } finally {
-    await app.close()
   }
 }
 
@@ -62,7 +59,7 @@ const bad: Array<[string, Record<string, unknown>, RegExp?]> = [
 
 t.test('every bad option is refused at registration, naming the option', async (t) => {
   for (const [name, options, expected] of bad) {
-    const err = await register(options)
+    const err = await register(t, options)
     if (!t.ok(err instanceof OptionError, `${JSON.stringify(options)} is refused`)) continue
     t.match(err, { code: 'FST_PROBLEM_DETAILS_OPTION', name: 'OptionError' })
     t.match((err as Error).message, `option "${name}" must be`, `the error names ${name}`)
@@ -71,15 +68,19 @@ t.test('every bad option is refused at registration, naming the option', async (
 })
 
 t.test('the options object itself must be an object', async (t) => {
-  t.throws(() => normalizeOptions([]), { name: 'OptionError', message: /option "options" must be an object/ })
-  t.throws(() => normalizeOptions('x'), OptionError)
+  // Fastify passes an array or a string through to the plugin as its options.
+  for (const options of [[], 'x']) {
+    const err = await register(t, options)
+    t.ok(err instanceof OptionError, JSON.stringify(options))
+    t.match(err, { name: 'OptionError', message: /option "options" must be an object/ })
+  }
 })
 
 t.test('the error says what it got without echoing objects', async (t) => {
-  t.match((await register({ instance: () => 'x', validationStatus: [422] }) as Error).message, '(got an array)')
-  t.match((await register({ compat: {} }) as Error).message, '(got an object)')
-  t.match((await register({ compat: () => 1 }) as Error).message, '(got a function)')
-  t.match((await register({ requestIdMember: 'x y' }) as Error).message, '(got "x y")')
+  t.match((await register(t, { instance: () => 'x', validationStatus: [422] }) as Error).message, '(got an array)')
+  t.match((await register(t, { compat: {} }) as Error).message, '(got an object)')
+  t.match((await register(t, { compat: () => 1 }) as Error).message, '(got a function)')
+  t.match((await register(t, { requestIdMember: 'x y' }) as Error).message, '(got "x y")')
 })
 
 t.test('good values are accepted', async (t) => {
@@ -111,24 +112,45 @@ t.test('good values are accepted', async (t) => {
     { prefix: '/api', logLevel: 'warn' }
   ]
   for (const options of good) {
-    t.equal(await register(options), undefined, `${JSON.stringify(options)} is accepted`)
+    t.equal(await register(t, options), undefined, `${JSON.stringify(options)} is accepted`)
   }
 })
 
-t.test('normalized settings', async (t) => {
-  const settings = normalizeOptions({ typeBase: 'https://api.example.com/problems', presets: ['postgres', 'postgres'], logLevels: { 404: 'warn', '5xx': 'fatal' } })
-  t.equal(settings.typeBase, 'https://api.example.com/problems/', 'a base without a trailing slash gets one (RFC 3986 §5.2.3)')
-  t.same(settings.presets, ['postgres'], 'duplicates removed')
-  t.equal(settings.logLevels[404 - 400], 'warn')
-  t.equal(settings.logLevels[429 - 400], 'warn')
-  t.equal(settings.logLevels[400 - 400], 'info')
-  t.equal(settings.logLevels[503 - 400], 'fatal')
-  const defaults = normalizeOptions(undefined)
-  t.equal(defaults.requestIdMember, 'requestId')
-  t.equal(defaults.instance, 'path')
-  t.equal(defaults.validationStatus, 400)
-  t.equal(defaults.exposeDetails, false)
-  t.equal(defaults.compat, false)
-  t.equal(defaults.typeBase, undefined)
-  t.equal(defaults.logLevels[599 - 400], 'error')
+t.test('normalized settings, as the answers show them', async (t) => {
+  const lines: Array<{ level: number, status?: number }> = []
+  const stream = new Writable({ write (chunk, _encoding, done) { lines.push(JSON.parse(String(chunk))); done() } })
+  const app = await build(t, {
+    typeBase: 'https://api.example.com/problems',
+    presets: ['postgres', 'postgres'],
+    logLevels: { 404: 'warn', '5xx': 'fatal' }
+  }, { logger: { level: 'trace', stream } })
+  app.get('/typed', async () => { throw new ProblemError({ status: 409, type: 'out-of-stock' }) })
+  app.get('/status/:n', async (request, reply) => reply.problem({ status: Number((request.params as { n: string }).n) }))
+  app.get('/unique', async () => { throw Object.assign(new Error('duplicate key value violates unique constraint "users_email_key"'), { code: '23505', severity: 'ERROR', constraint: 'users_email_key' }) })
+
+  t.equal((await app.inject('/typed')).json().type, 'https://api.example.com/problems/out-of-stock',
+    'a base without a trailing slash gets one (RFC 3986 §5.2.3)')
+  t.equal((await app.inject('/unique')).statusCode, 409, 'a preset named twice is applied')
+
+  const levelOf = async (status: number): Promise<number | undefined> => {
+    lines.length = 0
+    await app.inject(`/status/${status}`)
+    return lines.find((line) => line.status === status)?.level
+  }
+  t.equal(await levelOf(404), 40, '404 at warn, as asked')
+  t.equal(await levelOf(429), 40, '429 keeps its default, warn')
+  t.equal(await levelOf(400), 30)
+  t.equal(await levelOf(503), 60, '5xx at fatal, as asked')
+
+  const defaults = await build(t)
+  defaults.get('/typed', async () => { throw new ProblemError({ status: 409, type: 'out-of-stock' }) })
+  defaults.post('/v', { schema: { body: { type: 'object', required: ['a'] } } }, async () => ({}))
+  defaults.get('/boom', async () => { throw new Error('secret') })
+  const typed = (await defaults.inject('/typed')).json()
+  t.equal(typed.type, 'out-of-stock', 'no typeBase: a relative type is sent as it is')
+  t.equal(typed.instance, '/typed', "instance: 'path'")
+  t.type(typed.requestId, 'string', "requestIdMember: 'requestId'")
+  t.notOk('statusCode' in typed, 'compat: false')
+  t.equal((await defaults.inject({ method: 'POST', url: '/v', payload: {} })).statusCode, 400, 'validationStatus: 400')
+  t.notMatch((await defaults.inject('/boom')).body, /secret/, 'exposeDetails: false')
 })

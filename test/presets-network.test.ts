@@ -52,15 +52,15 @@ function routes (app: FastifyInstance, up: Upstreams): void {
   const url = (port: number): string => `http://127.0.0.1:${port}/secret-path?token=abc`
   app.get('/fetch/refused', async () => fetch(url(up.closed)))
   app.get('/fetch/reset', async () => fetch(url(up.reset)))
-  app.get('/fetch/timeout', async () => fetch(url(up.silent), { signal: AbortSignal.timeout(100) }))
+  app.get('/fetch/timeout', async () => fetch(url(up.silent), { signal: AbortSignal.timeout(20) }))
   app.get('/http/refused', async () => httpGet({ host: '127.0.0.1', port: up.closed, path: '/secret-path' }))
   app.get('/http/reset', async () => httpGet({ host: '127.0.0.1', port: up.reset, path: '/secret-path' }))
-  app.get('/http/timeout', async () => httpGet({ host: '127.0.0.1', port: up.silent, path: '/secret-path', signal: AbortSignal.timeout(100) }))
+  app.get('/http/timeout', async () => httpGet({ host: '127.0.0.1', port: up.silent, path: '/secret-path', signal: AbortSignal.timeout(20) }))
   app.get('/http/notfound', async () => httpGet({ host: 'upstream.invalid', port: 80, path: '/secret-path' }))
   app.get('/undici/refused', async () => undiciRequest(url(up.closed)))
-  app.get('/undici/headers-timeout', async () => undiciRequest(url(up.silent), { headersTimeout: 100 }))
+  app.get('/undici/headers-timeout', async () => undiciRequest(url(up.silent), { headersTimeout: 20 }))
   app.get('/undici/body-timeout', async () => {
-    const res = await undiciRequest(url(up.stalled), { bodyTimeout: 100 })
+    const res = await undiciRequest(url(up.stalled), { bodyTimeout: 20 })
     return res.body.text()
   })
   // A connect timeout needs an address that drops SYNs, which loopback never
@@ -131,10 +131,9 @@ const details: Record<number, string> = {
 
 t.test('with the network preset, upstream failures become 502/503/504 problems that name nothing of the upstream', async (t) => {
   const up = await upstreams(t)
-  const app = await build({ presets: ['network'] })
+  const app = await build(t, { presets: ['network'] })
   routes(app, up)
   for (const code of SHAPED) app.get(`/shaped/${code}`, async () => { throw systemError(code, code === 'EAI_AGAIN' ? 'getaddrinfo' : 'connect') })
-  t.teardown(() => app.close())
 
   for (const [path, status] of expected) {
     const res = await app.inject(path)
@@ -171,9 +170,8 @@ t.test('the 5xx log line carries the client error with its code and cause; the r
       callback()
     }
   })
-  const app = await build({ presets: ['network'] }, { logger: { level: 'info', stream } })
+  const app = await build(t, { presets: ['network'] }, { logger: { level: 'info', stream } })
   routes(app, up)
-  t.teardown(() => app.close())
   const res = await app.inject('/fetch/refused')
   t.equal(res.statusCode, 503)
   const problemLines = lines.filter((line) => line.status === 503)
@@ -185,10 +183,9 @@ t.test('the 5xx log line carries the client error with its code and cause; the r
 
 t.test('without the preset every upstream failure is the generic 500', async (t) => {
   const up = await upstreams(t)
-  const app = await build()
+  const app = await build(t)
   routes(app, up)
   for (const code of SHAPED) app.get(`/shaped/${code}`, async () => { throw systemError(code, 'connect') })
-  t.teardown(() => app.close())
   for (const [path] of [...expected, ...SHAPED.map((code) => [`/shaped/${code}`])]) {
     const res = await app.inject(path)
     t.equal(res.statusCode, 500, `${path} answers 500`)

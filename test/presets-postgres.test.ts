@@ -215,9 +215,8 @@ function leaks (body: string, ports: Ports): string[] {
 
 t.test('with the postgres preset, each driver error becomes its problem and carries nothing but the column', async (t) => {
   const ports = await setup(t)
-  const app = await build({ presets: ['postgres'] })
+  const app = await build(t, { presets: ['postgres'] })
   routes(app, ports)
-  t.teardown(() => app.close())
   for (const [method, url, status, detail, extensions, retryAfter] of cases) {
     const res = await app.inject({ method: method as 'GET', url })
     t.equal(res.statusCode, status, `${method} ${url} answers ${status}`)
@@ -267,9 +266,8 @@ t.test('the full driver error goes to the log, one line per error, 4xx answers i
       callback()
     }
   })
-  const app = await build({ presets: ['postgres'] }, { logger: { level: 'info', stream } })
+  const app = await build(t, { presets: ['postgres'] }, { logger: { level: 'info', stream } })
   routes(app, ports)
-  t.teardown(() => app.close())
 
   for (const [method, url, status] of cases) {
     lines.length = 0
@@ -291,9 +289,8 @@ t.test('the full driver error goes to the log, one line per error, 4xx answers i
 
 t.test('without presets every driver error is the generic 500', async (t) => {
   const ports = await setup(t)
-  const app = await build()
+  const app = await build(t)
   routes(app, ports)
-  t.teardown(() => app.close())
   for (const [method, url] of cases) {
     const res = await app.inject({ method: method as 'GET', url })
     t.equal(res.statusCode, 500, `${method} ${url} answers 500`)
@@ -303,10 +300,9 @@ t.test('without presets every driver error is the generic 500', async (t) => {
 })
 
 t.test('a user mapping of a SQLSTATE overrides the preset', async (t) => {
-  const app = await build({ presets: ['postgres'] })
+  const app = await build(t, { presets: ['postgres'] })
   routes(app, await setup(t))
   app.problemDetails.map('23505', () => ({ status: 409, type: 'https://api.example.com/problems/taken', title: 'Already taken' }))
-  t.teardown(() => app.close())
   const res = await app.inject({ method: 'POST', url: '/unique' })
   t.equal(res.statusCode, 409)
   t.equal(res.json().type, 'https://api.example.com/problems/taken')

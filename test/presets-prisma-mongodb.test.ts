@@ -116,9 +116,8 @@ function leaks (body: string): string[] {
 }
 
 t.test('with the prisma and mongodb presets, errors become problems with field names and no values', async (t) => {
-  const app = await build({ presets: ['prisma', 'mongodb'] })
+  const app = await build(t, { presets: ['prisma', 'mongodb'] })
   routes(app)
-  t.teardown(() => app.close())
   for (const [url, status, detail, extensions, retryAfter] of cases) {
     const res = await app.inject(url)
     t.equal(res.statusCode, status, `${url} answers ${status}`)
@@ -131,11 +130,10 @@ t.test('with the prisma and mongodb presets, errors become problems with field n
 })
 
 t.test('each preset answers only for its own driver', async (t) => {
-  const prismaOnly = await build({ presets: ['prisma'] })
+  const prismaOnly = await build(t, { presets: ['prisma'] })
   routes(prismaOnly)
-  const mongoOnly = await build({ presets: ['mongodb'] })
+  const mongoOnly = await build(t, { presets: ['mongodb'] })
   routes(mongoOnly)
-  t.teardown(() => Promise.all([prismaOnly.close(), mongoOnly.close()]))
   t.equal((await prismaOnly.inject('/prisma/unique')).statusCode, 409)
   t.equal((await prismaOnly.inject('/mongodb/duplicate')).statusCode, 500, 'a MongoDB error is not mapped by the prisma preset')
   t.equal((await mongoOnly.inject('/mongodb/duplicate')).statusCode, 409)
@@ -144,7 +142,7 @@ t.test('each preset answers only for its own driver', async (t) => {
 
 t.test('a user mapping of a code replaces the preset row; a catch-all on Error does not shadow it', async (t) => {
   for (const order of ['before', 'after'] as const) {
-    const app = await build({ presets: ['prisma'] })
+    const app = await build(t, { presets: ['prisma'] })
     const own = (): void => { app.problemDetails.map('P2025', () => ({ status: 410, detail: 'This record is gone for good' })) }
     if (order === 'before') own()
     routes(app)
@@ -156,14 +154,12 @@ t.test('a user mapping of a code replaces the preset row; a catch-all on Error d
     const unique = await app.inject('/prisma/unique')
     t.equal(unique.statusCode, 409, 'the catch-all on Error ranks below the preset')
     t.equal(unique.json().field, 'email')
-    await app.close()
   }
 })
 
 t.test("compat: 'fastify' adds the driver's code to a 4xx answer, and nothing else of the error", async (t) => {
-  const app = await build({ presets: ['prisma'], compat: 'fastify' })
+  const app = await build(t, { presets: ['prisma'], compat: 'fastify' })
   routes(app)
-  t.teardown(() => app.close())
   const res = await app.inject('/prisma/unique')
   t.equal(res.statusCode, 409)
   t.equal(res.json().code, 'P2002')
@@ -181,9 +177,8 @@ t.test('the 4xx answer is logged at info with the full driver error, in one line
       callback()
     }
   })
-  const app = await build({ presets: ['prisma', 'mongodb'] }, { logger: { level: 'info', stream } })
+  const app = await build(t, { presets: ['prisma', 'mongodb'] }, { logger: { level: 'info', stream } })
   routes(app)
-  t.teardown(() => app.close())
   await app.inject('/prisma/unique')
   await app.inject('/mongodb/duplicate')
   const problemLines = lines.filter((line) => line.status === 409)
@@ -193,9 +188,8 @@ t.test('the 4xx answer is logged at info with the full driver error, in one line
 })
 
 t.test('without presets every one of these errors is the generic 500', async (t) => {
-  const app = await build()
+  const app = await build(t)
   routes(app)
-  t.teardown(() => app.close())
   for (const [url] of cases) {
     const res = await app.inject(url)
     t.equal(res.statusCode, 500, `${url} answers 500`)

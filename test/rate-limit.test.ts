@@ -2,18 +2,19 @@
 // @fastify/rate-limit and @fastify/under-pressure, registered before and after
 // this plugin, and errors that carry `retryAfter` as circuit breakers raise them.
 import t from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import underPressure from '@fastify/under-pressure'
 import { Writable } from 'node:stream'
 import problemDetails from '../lib/index.js'
+import { bare, build, type Teardown } from './helpers.js'
 
 type Order = 'before' | 'after'
 
 /** An app with `other` registered before or after this plugin, and one route. */
-async function appWith (order: Order, other: (app: FastifyInstance) => Promise<void>, logger: false | { level: string, stream: Writable } = false,
+async function appWith (t: Teardown, order: Order, other: (app: FastifyInstance) => Promise<void>, logger: false | { level: string, stream: Writable } = false,
   more?: (app: FastifyInstance) => void): Promise<FastifyInstance> {
-  const app = Fastify({ logger })
+  const app = bare(t, { logger })
   if (order === 'before') await other(app)
   await app.register(problemDetails)
   if (order === 'after') await other(app)
@@ -37,8 +38,7 @@ function logStream (): { stream: Writable, lines: Array<Record<string, any>> } {
 for (const order of ['before', 'after'] as const) {
   t.test(`@fastify/rate-limit registered ${order} the plugin: 429 problem with Retry-After and the rate-limit headers`, async (t) => {
     const { stream, lines } = logStream()
-    const app = await appWith(order, async (app) => { await app.register(rateLimit, { max: 2, timeWindow: 60_000 }) }, { level: 'info', stream })
-    t.teardown(() => app.close())
+    const app = await appWith(t, order, async (app) => { await app.register(rateLimit, { max: 2, timeWindow: 60_000 }) }, { level: 'info', stream })
 
     t.equal((await app.inject('/things')).statusCode, 200)
     t.equal((await app.inject('/things')).statusCode, 200)
@@ -56,10 +56,9 @@ for (const order of ['before', 'after'] as const) {
   })
 
   t.test(`@fastify/rate-limit ${order} the plugin, per-route limit and a ban: 429 then 403 problems`, async (t) => {
-    const app = await appWith(order, async (app) => { await app.register(rateLimit, { global: false }) }, false, (app) => {
+    const app = await appWith(t, order, async (app) => { await app.register(rateLimit, { global: false }) }, false, (app) => {
       app.get('/strict', { config: { rateLimit: { max: 1, timeWindow: 60_000, ban: 1 } } }, async () => ({ ok: true }))
     })
-    t.teardown(() => app.close())
     t.equal((await app.inject('/strict')).statusCode, 200)
     const limited = await app.inject('/strict')
     t.equal(limited.statusCode, 429)
@@ -73,14 +72,13 @@ for (const order of ['before', 'after'] as const) {
 }
 
 t.test('@fastify/rate-limit with an errorResponseBuilder that returns a plain object: still a 429 problem', async (t) => {
-  const app = await appWith('before', async (app) => {
+  const app = await appWith(t, 'before', async (app) => {
     await app.register(rateLimit, {
       max: 1,
       timeWindow: 30_000,
       errorResponseBuilder: (_request, context) => ({ statusCode: context.statusCode, message: `Slow down, retry in ${context.after}`, retryAfter: Math.ceil(context.ttl / 1000) })
     })
   })
-  t.teardown(() => app.close())
   await app.inject('/things')
   const res = await app.inject('/things')
   t.equal(res.statusCode, 429)
@@ -91,11 +89,10 @@ t.test('@fastify/rate-limit with an errorResponseBuilder that returns a plain ob
 for (const order of ['before', 'after'] as const) {
   t.test(`@fastify/under-pressure registered ${order} the plugin: 503 problem keeping its Retry-After`, async (t) => {
     const { stream, lines } = logStream()
-    const app = await appWith(order, async (app) => {
+    const app = await appWith(t, order, async (app) => {
       // An external health check that fails: every request is shed.
       await app.register(underPressure, { healthCheck: async () => false, healthCheckInterval: 60_000, retryAfter: 7, exposeStatusRoute: '/status' })
     }, { level: 'info', stream })
-    t.teardown(() => app.close())
     // A route a plugin declares before this plugin is registered keeps Fastify's
     // default error handler (Fastify binds it when the route is defined), so
     // under-pressure's own status route is answered by us only when it comes after.
@@ -114,10 +111,9 @@ for (const order of ['before', 'after'] as const) {
 }
 
 t.test('@fastify/under-pressure when healthy lets requests through', async (t) => {
-  const app = await appWith('after', async (app) => {
+  const app = await appWith(t, 'after', async (app) => {
     await app.register(underPressure, { healthCheck: async () => true, healthCheckInterval: 60_000 })
   })
-  t.teardown(() => app.close())
   t.equal((await app.inject('/things')).statusCode, 200)
 })
 
@@ -132,8 +128,7 @@ class CircuitOpenError extends Error {
 }
 
 t.test('an error carrying retryAfter is a 503 with Retry-After, without a preset', async (t) => {
-  const app = Fastify()
-  await app.register(problemDetails)
+  const app = await build(t)
   const at = new Date('2030-01-02T03:04:05Z')
   app.get('/seconds', async () => { throw new CircuitOpenError(12.2) })
   app.get('/date', async () => { throw new CircuitOpenError(at) })
@@ -142,7 +137,6 @@ t.test('an error carrying retryAfter is a 503 with Retry-After, without a preset
   app.get('/with-404', async () => { throw Object.assign(new Error('No such thing'), { statusCode: 404, retryAfter: 3 }) })
   app.get('/negative', async () => { throw new CircuitOpenError(-1) })
   app.get('/odd-status', async () => { throw Object.assign(new Error('breaker open'), { statusCode: 'open', retryAfter: 2 }) })
-  t.teardown(() => app.close())
 
   const seconds = await app.inject('/seconds')
   t.equal(seconds.statusCode, 503)

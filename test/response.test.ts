@@ -1,11 +1,10 @@
 import t, { type Test } from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
-import problemDetails, { ProblemError, NotFound, Unauthorized, MethodNotAllowed, ServiceUnavailable, type ProblemDetailsOptions } from '../lib/index.js'
+import { type FastifyInstance } from 'fastify'
+import { ProblemError, NotFound, Unauthorized, MethodNotAllowed, ServiceUnavailable, type ProblemDetailsOptions } from '../lib/index.js'
+import { build } from './helpers.js'
 
 async function app (t: Test, options: ProblemDetailsOptions = {}): Promise<FastifyInstance> {
-  const fastify = Fastify()
-  t.teardown(() => fastify.close())
-  await fastify.register(problemDetails, options)
+  const fastify = await build(t, options)
   return fastify
 }
 

@@ -1,13 +1,11 @@
 /* eslint-disable no-throw-literal */
 import t, { type Test } from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
-import problemDetails, { ProblemError, NotFound, type ProblemDetailsOptions } from '../lib/index.js'
-import { validationEntries } from '../lib/model/validation.js'
+import { type FastifyInstance } from 'fastify'
+import { ProblemError, NotFound, type ProblemDetailsOptions } from '../lib/index.js'
+import { build } from './helpers.js'
 
 async function app (t: Test, options: ProblemDetailsOptions = {}): Promise<FastifyInstance> {
-  const fastify = Fastify()
-  t.teardown(() => fastify.close())
-  await fastify.register(problemDetails, { requestIdMember: false, ...options })
+  const fastify = await build(t, { requestIdMember: false, ...options })
   fastify.get('/health', async () => ({ ok: true }))
   return fastify
 }
@@ -192,9 +190,7 @@ t.test('a real server survives a burst of hostile throws', async (t) => {
 })
 
 t.test('a request id that cannot be serialized still answers a valid problem', async (t) => {
-  const fastify = Fastify({ genReqId: () => 10n as unknown as string })
-  t.teardown(() => fastify.close())
-  await fastify.register(problemDetails)
+  const fastify = await build(t, {}, { genReqId: () => 10n as unknown as string })
   fastify.get('/', async (_req, reply) => reply.notFound('x'))
   const res = await fastify.inject('/')
   t.equal(res.statusCode, 500, 'the last-resort problem')
@@ -202,11 +198,20 @@ t.test('a request id that cannot be serialized still answers a valid problem', a
   t.same(res.json(), { type: 'about:blank', title: 'Internal Server Error', status: 500 })
 })
 
-t.test('validationEntries reads any shape without throwing', async (t) => {
-  t.same(validationEntries('nope', 'body'), [])
-  t.same(validationEntries([null, 'x', { instancePath: 5, message: 3 }], 'query'), [{ detail: 'is not valid', pointer: '#/querystring' }])
-  t.same(validationEntries([{ instancePath: '/a~b', message: 'bad', params: null }], 'cookies'), [{ detail: 'bad', pointer: '#/body/a~b' }], 'an unknown part falls back to body')
-  t.same(validationEntries([{ instancePath: '', message: 'missing', params: { missingProperty: 'a/b' } }], undefined), [{ detail: 'missing', pointer: '#/body/a~1b' }])
+t.test('a validation error of any shape answers its errors without throwing', async (t) => {
+  const fastify = await app(t)
+  let thrown: { validation: unknown, validationContext: unknown } = { validation: undefined, validationContext: undefined }
+  fastify.get('/v', async () => { throw Object.assign(new Error('invalid'), { code: 'FST_ERR_VALIDATION', statusCode: 400, ...thrown }) })
+  const errorsOf = async (validation: unknown, validationContext: unknown): Promise<unknown> => {
+    thrown = { validation, validationContext }
+    const res = await fastify.inject('/v')
+    t.equal(res.statusCode, 400)
+    return res.json().errors
+  }
+  t.same(await errorsOf('nope', 'body'), [])
+  t.same(await errorsOf([null, 'x', { instancePath: 5, message: 3 }], 'query'), [{ detail: 'is not valid', pointer: '#/querystring' }])
+  t.same(await errorsOf([{ instancePath: '/a~b', message: 'bad', params: null }], 'cookies'), [{ detail: 'bad', pointer: '#/body/a~b' }], 'an unknown part falls back to body')
+  t.same(await errorsOf([{ instancePath: '', message: 'missing', params: { missingProperty: 'a/b' } }], undefined), [{ detail: 'missing', pointer: '#/body/a~1b' }])
 })
 
 t.test('odd shapes of the errors the built-ins know', async (t) => {

@@ -12,8 +12,7 @@ const NAMES: Record<string, number> = {
 }
 
 t.test('httpErrors.<name>(message?) for each of sensible\'s names: a problem error shaped like an HttpError', async (t) => {
-  const app = await build({ requestIdMember: false })
-  t.teardown(() => app.close())
+  const app = await build(t, { requestIdMember: false })
   app.get('/:name', async function (request) {
     throw (this.httpErrors as unknown as Record<string, (m?: string) => Error>)[(request.params as { name: string }).name]('Because ' + (request.params as { name: string }).name)
   })
@@ -36,15 +35,13 @@ t.test('httpErrors.<name>(message?) for each of sensible\'s names: a problem err
 })
 
 t.test('4xx capture no stack; 5xx keep theirs for the log', async (t) => {
-  const app = await build()
-  t.teardown(() => app.close())
+  const app = await build(t)
   t.notMatch(app.httpErrors.notFound('x').stack ?? '', /\n\s+at /)
   t.match(app.httpErrors.internalServerError('x').stack ?? '', /\n\s+at /)
 })
 
 t.test('changed before it is thrown, the way sensible users change their errors', async (t) => {
-  const app = await build({ requestIdMember: false })
-  t.teardown(() => app.close())
+  const app = await build(t, { requestIdMember: false })
   app.get('/headers', async function () {
     const error = this.httpErrors.serviceUnavailable('Maintenance')
     error.headers = { 'retry-after': '30' }
@@ -78,8 +75,7 @@ t.test('changed before it is thrown, the way sensible users change their errors'
 })
 
 t.test('createError(status, message?, props?): props are extension members, never options', async (t) => {
-  const app = await build({ requestIdMember: false })
-  t.teardown(() => app.close())
+  const app = await build(t, { requestIdMember: false })
   app.get('/', async function () {
     throw this.httpErrors.createError(409, 'Email taken', { field: 'email', headers: { 'set-cookie': 'sid=x' }, status: 200, type: 'https://evil.example/x', title: 'Pwned', instance: '/admin', retryAfter: 9 })
   })
@@ -97,8 +93,7 @@ t.test('createError(status, message?, props?): props are extension members, neve
 })
 
 t.test('property: arbitrary JSON given as props never changes the status, a standard member or a header', async (t) => {
-  const app = await build({ requestIdMember: false })
-  t.teardown(() => app.close())
+  const app = await build(t, { requestIdMember: false })
   let props: object = {}
   app.get('/', async function () { throw this.httpErrors.createError(422, 'Invalid', props) })
   const key = fc.oneof(fc.constantFrom('status', 'statusCode', 'type', 'title', 'detail', 'instance', 'headers', 'retryAfter', 'cause', 'expose', 'message', '__proto__', 'constructor'), fc.string())
@@ -112,8 +107,7 @@ t.test('property: arbitrary JSON given as props never changes the status, a stan
 })
 
 t.test('assert and its siblings throw problems', async (t) => {
-  const app = await build({ requestIdMember: false })
-  t.teardown(() => app.close())
+  const app = await build(t, { requestIdMember: false })
   const a: typeof app.assert = app.assert
   t.doesNotThrow(() => { a(true); a.ok(1); a.equal(1, '1'); a.notEqual(1, 2); a.strictEqual(1, 1); a.notStrictEqual(1, '1'); a.deepEqual({ a: [1] }, { a: [1] }); a.notDeepEqual({ a: 1 }, { a: 2 }) })
   const cases: Array<[string, () => void, number, string | undefined]> = [
@@ -144,8 +138,7 @@ t.test('assert and its siblings throw problems', async (t) => {
 })
 
 t.test('reply.getHttpError(status, message?): the reply helper of that status', async (t) => {
-  const app = await build({ requestIdMember: false })
-  t.teardown(() => app.close())
+  const app = await build(t, { requestIdMember: false })
   app.get('/:status', async (request, reply) => reply.getHttpError((request.params as { status: string }).status as '404', 'Because'))
   for (const status of [400, 404, 418, 429, 451, 503]) {
     const res = await app.inject('/' + status)
@@ -157,21 +150,19 @@ t.test('reply.getHttpError(status, message?): the reply helper of that status', 
 })
 
 t.test('sharedSchemaId: $ref to sensible\'s schema id resolves to the problem schema', async (t) => {
-  const app = await build({ sharedSchemaId: 'HttpError', requestIdMember: false })
-  t.teardown(() => app.close())
+  const app = await build(t, { sharedSchemaId: 'HttpError', requestIdMember: false })
   app.get('/', { schema: { response: { 404: { $ref: 'HttpError' }, 409: { $ref: 'HttpError#' } } } }, async (_request, reply) => reply.notFound('No such thing', { id: 7 }))
   const res = await app.inject('/')
   t.equal(res.statusCode, 404)
   t.same(res.json(), { type: 'about:blank', title: 'Not Found', status: 404, detail: 'No such thing', instance: '/', id: 7 })
   t.match(app.getSchema('HttpError'), { $id: 'HttpError', properties: { type: {}, title: {}, status: {} } })
   for (const bad of ['', 'ProblemDetails', 42]) {
-    await t.rejects(build({ sharedSchemaId: bad as string }), OptionError, JSON.stringify(bad))
+    await t.rejects(build(t, { sharedSchemaId: bad as string }), OptionError, JSON.stringify(bad))
   }
 })
 
 t.test('compat mode: Fastify\'s members for sensible\'s API too', async (t) => {
-  const app = await build({ compat: 'fastify', requestIdMember: false })
-  t.teardown(() => app.close())
+  const app = await build(t, { compat: 'fastify', requestIdMember: false })
   app.get('/', async function () { throw this.httpErrors.payloadTooLarge() })
   const body = (await app.inject('/')).json()
   t.same(body, { type: 'about:blank', title: 'Content Too Large', status: 413, instance: '/', statusCode: 413, error: 'Payload Too Large', message: 'Payload Too Large' })

@@ -15,12 +15,21 @@ import type { Result } from 'autocannon'
  * This one file is both sides: with SOAK_ROLE=server it is the server.
  */
 
-/** Seconds of load after warm-up; at most 15 in CI. */
-const SECONDS = Math.min(Number(process.env.SOAK_SECONDS ?? 10), 15)
-const WARMUP_SECONDS = 2
+/**
+ * Seconds of load after warm-up. Three are enough for what this proves (~10,000
+ * requests on this 2-core machine, every one checked); a longer soak is
+ * `SOAK_SECONDS=60 npx tap test/soak.test.ts`.
+ */
+const SECONDS = Number(process.env.SOAK_SECONDS ?? 3)
+const WARMUP_SECONDS = 1
 const CONNECTIONS = 8
-/** Heap growth allowed between the warmed-up baseline and the end, after GC. */
-const HEAP_BOUND_MB = 16
+/**
+ * Heap growth allowed between the warmed-up baseline and the end, after GC: a
+ * fixed allowance for GC noise (under 1 MB was seen) plus 128 bytes a request,
+ * so a leak of a few hundred bytes a request fails however long the soak runs.
+ */
+const HEAP_NOISE_MB = 4
+const HEAP_BYTES_PER_REQUEST = 128
 /**
  * A hang and pile-up detector, not a speed target: the machine has 2 cores
  * shared with other jobs (load averages above 10 were seen), so the bound is
@@ -130,7 +139,8 @@ async function test (): Promise<void> {
       `latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; ` +
       `heap after GC ${(before / 1048576).toFixed(1)} → ${(after / 1048576).toFixed(1)} MB (${growthMb >= 0 ? '+' : ''}${growthMb.toFixed(2)} MB)`)
 
-    t.ok(total > 500, `a real load: ${total} requests`)
+    // ~10,000 on an idle machine; a few hundred when other jobs hold both cores.
+    t.ok(total > 200, `a real load: ${total} requests`)
     t.equal(result.errors, 0, 'no socket errors')
     t.equal(result.timeouts, 0, 'no timeouts')
     t.equal(result['2xx'], 0, 'the error path only')
@@ -138,7 +148,8 @@ async function test (): Promise<void> {
     t.same(invalid, [], `every body is a valid problem with its route's status (${invalidCount} invalid)`)
     t.ok(checked >= total, `${checked} bodies checked`)
     t.ok(result.latency.p99 < P99_BOUND_MS, `p99 ${result.latency.p99} ms < ${P99_BOUND_MS} ms`)
-    t.ok(growthMb < HEAP_BOUND_MB, `heap growth ${growthMb.toFixed(2)} MB < ${HEAP_BOUND_MB} MB after GC`)
+    const boundMb = HEAP_NOISE_MB + total * HEAP_BYTES_PER_REQUEST / 1024 / 1024
+    t.ok(growthMb < boundMb, `heap growth ${growthMb.toFixed(2)} MB < ${boundMb.toFixed(1)} MB after GC (${HEAP_NOISE_MB} MB + ${HEAP_BYTES_PER_REQUEST} B × ${total} requests)`)
 
     child.send('close')
     const [code] = await once(child, 'exit') as [number]

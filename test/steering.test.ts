@@ -1,15 +1,16 @@
 import t, { type Test } from 'tap'
 import fc from 'fast-check'
-import Fastify, { type FastifyInstance, type FastifyReply, type LightMyRequestResponse } from 'fastify'
+import { type FastifyInstance, type FastifyReply, type LightMyRequestResponse } from 'fastify'
 import sensible from '@fastify/sensible'
 import { Type } from '@sinclair/typebox'
 import { XMLParser } from 'fast-xml-parser'
 import * as api from '../lib/index.js'
-import problemDetails, {
+import {
   BadRequest, Conflict, Forbidden, InternalServerError, NotFound, ProblemError, ServiceUnavailable,
   TooManyRequests, Unauthorized, defineProblem,
   type ProblemHelper, type ProblemInit, type StatusProblemClass
 } from '../lib/index.js'
+import { build } from './helpers.js'
 
 /**
  * Data never steers (issue 10, item 1): whatever JSON is given as extension
@@ -217,8 +218,7 @@ let nextCase = 0
 
 async function steeringApp (t: Test): Promise<FastifyInstance> {
   // A parsed body keeps `__proto__` and `constructor` as own keys: the most hostile body a route can get.
-  const app = Fastify({ onProtoPoisoning: 'ignore', onConstructorPoisoning: 'ignore' })
-  await app.register(problemDetails, { typeBase: 'https://api.example.com/problems/' })
+  const app = await build(t, { typeBase: 'https://api.example.com/problems/' }, { onProtoPoisoning: 'ignore', onConstructorPoisoning: 'ignore' })
   app.problemDetails.map(MappedFull, (error: MappedFull): ProblemInit => ({
     status: 503,
     type: 'https://api.example.com/problems/upstream',
@@ -241,7 +241,6 @@ async function steeringApp (t: Test): Promise<FastifyInstance> {
     })
   }
   await app.ready()
-  t.teardown(() => app.close())
   return app
 }
 

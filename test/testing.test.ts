@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
-import { build } from './helpers.js'
+import { build, type Teardown } from './helpers.js'
 import { assertProblem } from '../lib/testing/index.js'
 
 /**
@@ -19,8 +19,8 @@ function childEnv (): NodeJS.ProcessEnv {
   return env
 }
 
-async function served () {
-  const app = await build()
+async function served (t: Teardown) {
+  const app = await build(t)
   app.get('/missing', async (_req, reply) => reply.notFound('No user 7', { id: 7 }))
   app.get('/raw', async (req, reply) => {
     const { type, body, status } = req.query as { type?: string, body: string, status?: string }
@@ -28,7 +28,6 @@ async function served () {
     return reply.send(body)
   })
   await app.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(() => app.close())
   const { port } = app.server.address() as { port: number }
   return { app, url: `http://127.0.0.1:${port}` }
 }
@@ -41,7 +40,7 @@ async function fails (t: Test, promise: Promise<unknown>, pattern: RegExp, what:
 }
 
 t.test('inject results, undici request() results and fetch responses', async (t) => {
-  const { app, url } = await served()
+  const { app, url } = await served(t)
   const expected = { status: 404, title: 'Not Found', detail: 'No user 7', id: 7, instance: '/missing' }
   const viaInject = await assertProblem(await app.inject('/missing'), expected)
   const viaUndici = await assertProblem(await request(url + '/missing'), expected)
@@ -55,7 +54,7 @@ t.test('inject results, undici request() results and fetch responses', async (t)
 })
 
 t.test('a failure names the member that differs', async (t) => {
-  const { app } = await served()
+  const { app } = await served(t)
   const res = await app.inject('/missing')
   await fails(t, assertProblem(res, { detail: 'No user 8' }), /member "detail" is 'No user 7', expected 'No user 8'/, 'a different value')
   await fails(t, assertProblem(res, { tenant: 'acme' }), /member "tenant" is missing/, 'a missing member')
@@ -69,7 +68,7 @@ t.test('a failure names the member that differs', async (t) => {
 })
 
 t.test('what is not a problem response fails', async (t) => {
-  const { app, url } = await served()
+  const { app, url } = await served(t)
   const raw = (query: Record<string, string>) => app.inject({ url: '/raw', query })
   await fails(t, assertProblem(await raw({ type: 'application/json', body: '{"status":400}' })), /Content-Type is 'application\/json; charset=utf-8', expected "application\/problem\+json"/, 'plain JSON')
   await fails(t, assertProblem({ statusCode: 400, headers: {}, body: '{"status":400}' }), /Content-Type is undefined/, 'no content type')
