@@ -114,7 +114,7 @@ t.test('validationStatus 422 documents validation problems at 422', async (t) =>
   for (const path of ['/explicit', '/default']) {
     const responses = doc.paths[path].post.responses
     t.same(responses['422'].content, problemJson('ValidationProblemDetails'), path)
-    t.equal(responses['400'], undefined, path + ': nothing at 400')
+    t.same(responses['400'].content, problemJson('ProblemDetails'), path + ': 400 is the unreadable body only')
     t.equal((await app.inject({ method: 'POST', url: path, payload: {} })).statusCode, 422)
   }
   t.same(doc.paths['/explicit'].post.responses['409'].content, problemJson('ProblemDetails'))
@@ -136,9 +136,13 @@ t.test('default responses never replace what a route declares, skip hidden route
   t.equal(doc.paths['/own'].get.responses['400'].description, 'mine')
   t.same(Object.keys(doc.paths['/default'].get.responses), ['default'])
   t.equal(doc.paths['/hidden'], undefined)
-  t.same(Object.keys(doc.paths['/a'].get.responses).sort(), ['200', '400', '500'])
+  t.same(Object.keys(doc.paths['/a'].get.responses).sort(), ['200', '500'], 'a GET without validation schemas answers no 400')
   t.same(Object.keys(shared.response), ['200'], 'the shared schema object is not changed')
-  t.same(Object.keys(doc.paths['/none'].get.responses).sort(), ['400', '500'], 'a route without a schema gets them too')
+  t.same(doc.paths['/none'].get.responses, {
+    200: { description: 'Default Response' },
+    500: { description: 'An unexpected error: nothing of it is disclosed (RFC 9457 §5).', content: problemJson('ProblemDetails') }
+  }, 'a route without a schema keeps its 200 and gets the 500')
+  t.equal((await app.inject('/none')).body, 'x', 'and answers as before')
 })
 
 t.test('without the option nothing is added; refs to the shared schemas work anywhere', async (t) => {
@@ -183,8 +187,8 @@ t.test('@fastify/type-provider-typebox 6 (typebox 1.x): route schemas, its valid
   })
   const responses = doc.paths['/accounts/{id}'].post.responses
   t.same(responses['403'].content, problemJson('OasOutOfCreditProblem'))
-  t.same(responses['400'].content, problemJson('ValidationProblemDetails'))
-  t.same(responses['404'].content['application/json'].schema, { $ref: '#/components/schemas/ProblemDetails' }, 'a typed typebox 1.x ref to a shared schema')
+  t.same(responses['400'].content['application/problem+json'].schema.anyOf, [{ $ref: '#/components/schemas/ValidationProblemDetails' }, { $ref: '#/components/schemas/ProblemDetails' }])
+  t.same(responses['404'].content, problemJson('ProblemDetails'), 'a typed typebox 1.x ref to a shared schema, as application/problem+json')
   await SwaggerParser.validate(structuredClone(doc))
 
   const ok = await app.inject({ method: 'POST', url: '/accounts/1', payload: { name: 'Ada', email: 'a@example.com' } })

@@ -1,8 +1,9 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import type { Settings } from './options.js'
 import { typeBySchemaId, type ProblemTypeEntry } from '../model/catalogue.js'
-import { ProblemDetailsRef, SHARED_SCHEMAS } from '../model/schemas.js'
-import { VALIDATION, entry, validationEntry } from '../model/responses.js'
+import { PROBLEM_DETAILS_ID, VALIDATION_PROBLEM_DETAILS_ID, ProblemDetailsRef, SHARED_SCHEMAS } from '../model/schemas.js'
+import { PROBLEM_MEDIA_TYPE, UNREADABLE, VALIDATION, entry, validationEntry, validationOrUnreadableEntry } from '../model/responses.js'
+import { reasonPhrase } from '../model/status.js'
 import { documentType, type AppState } from '../mapping/registry.js'
 
 function addMissingSchema (instance: FastifyInstance, schema: { $id?: string }): void {
@@ -78,16 +79,86 @@ function has (response: Record<string, unknown>, key: number | string): boolean 
   return response[key] !== undefined
 }
 
+/** Methods whose bodies Fastify never reads: no malformed-body, 413 or 415 problem. */
+const BODYLESS = new Set(['GET', 'HEAD'])
+const VALIDATED_PARTS = ['body', 'querystring', 'params', 'headers'] as const
+const MEDIA_JSON = 'application/json'
+
+/** Whether an `$id` is one of this package's problem schemas: a shared one or a defined type's. */
+function isProblemId (id: string): boolean {
+  return id === PROBLEM_DETAILS_ID || id === VALIDATION_PROBLEM_DETAILS_ID || typeBySchemaId(id) !== undefined
+}
+
+/** Whether a schema is (a `$ref` to, or an `anyOf`/`oneOf` of) one of this package's problem schemas. */
+function isProblemSchema (schema: unknown): boolean {
+  if (schema === null || typeof schema !== 'object') return false
+  const s = schema as { $ref?: unknown, $id?: unknown, anyOf?: unknown, oneOf?: unknown }
+  if (typeof s.$ref === 'string') return isProblemId(refId(s.$ref))
+  if (typeof s.$id === 'string') return isProblemId(s.$id)
+  const list = Array.isArray(s.anyOf) ? s.anyOf : Array.isArray(s.oneOf) ? s.oneOf : undefined
+  return list !== undefined && list.length > 0 && list.every((x) => isProblemSchema(x))
+}
+
+function describe (key: string): string {
+  const status = Number(key)
+  return Number.isInteger(status) && status >= 400 && status <= 599 ? reasonPhrase(status) : 'A problem details response (RFC 9457)'
+}
+
 /**
- * The route's response schemas as this app answers: the validation entry at
- * `validationStatus`, and with `openapi.defaultResponses` a validation and a
- * 500 problem response where the route declares none of its own. The user's
- * schema objects may be shared between routes, so they are copied, not changed.
+ * A `schema.response` entry that refers to a problem schema, rewritten to be
+ * documented (and serialized) as `application/problem+json`, the media type
+ * it is sent with (RFC 9457 §3); `undefined` when there is nothing to rewrite.
+ * Covers a bare schema at a status key and a `content` map that files it
+ * under `application/json`.
+ */
+function asProblemJson (key: string, given: unknown): unknown {
+  if (given === null || typeof given !== 'object') return undefined
+  if (isProblemSchema(given)) {
+    const description = (given as { description?: unknown }).description
+    return { description: typeof description === 'string' ? description : describe(key), content: { [PROBLEM_MEDIA_TYPE]: { schema: given } } }
+  }
+  const content = (given as { content?: unknown }).content as Record<string, { schema?: unknown }> | undefined
+  if (content === null || typeof content !== 'object' || content[PROBLEM_MEDIA_TYPE] !== undefined) return undefined
+  const json = content[MEDIA_JSON]
+  if (json === undefined || !isProblemSchema(json.schema)) return undefined
+  const moved: Record<string, unknown> = {}
+  for (const media of Object.keys(content)) moved[media === MEDIA_JSON ? PROBLEM_MEDIA_TYPE : media] = content[media]
+  return Object.assign({}, given, { content: moved })
+}
+
+/** The methods of a route, upper case. */
+function methodsOf (route: RouteOptions): string[] {
+  return (Array.isArray(route.method) ? route.method : [route.method]).map((m) => String(m).toUpperCase())
+}
+
+/**
+ * The route's response schemas as this app answers:
+ *
+ * - entries that refer to a problem schema are documented as
+ *   `application/problem+json`, whatever form the route gives them in;
+ * - the validation entry of `problemResponses(ValidationProblem)` moves to
+ *   `validationStatus`;
+ * - with `openapi.defaultResponses`, what the route can answer and does not
+ *   declare: the validation problem where the route validates something, the
+ *   unreadable-body 400, 413 and 415 where it reads a body, the 500, and a
+ *   success entry where the route declares none (so it keeps its 2xx).
+ *
+ * The user's schema objects may be shared between routes, so they are copied, not changed.
  */
 function shapeResponses (route: RouteOptions, settings: Settings): void {
   const schema = route.schema as (Record<string, unknown> & { hide?: boolean }) | undefined
   let response = schema?.response as Record<string, unknown> | undefined
   let changed = false
+
+  if (response !== undefined && response !== null && typeof response === 'object') {
+    for (const key of Object.keys(response)) {
+      const rewritten = asProblemJson(key, response[key])
+      if (rewritten === undefined) continue
+      if (!changed) response = Object.assign({}, response)
+      response[key] = rewritten
+      changed = true
+    }
+  }
 
   if (response !== undefined && settings.validationStatus !== 400) {
     const given = response[400] as Record<symbol, unknown> | undefined
@@ -101,12 +172,28 @@ function shapeResponses (route: RouteOptions, settings: Settings): void {
 
   if (settings.openapi.defaultResponses && schema?.hide !== true) {
     const declared = response ?? {}
-    const addValidation = !has(declared, settings.validationStatus) && !has(declared, '4xx') && !has(declared, 'default')
-    const addServerError = !has(declared, 500) && !has(declared, '5xx') && !has(declared, 'default')
-    if (addValidation || addServerError) {
-      response = Object.assign({}, response)
-      if (addValidation) response[settings.validationStatus] = validationEntry()
-      if (addServerError) response[500] = entry('An unexpected error: nothing of it is disclosed (RFC 9457 §5).', ProblemDetailsRef)
+    const open = (status: number): boolean => !has(declared, status) && !has(declared, status < 500 ? '4xx' : '5xx') &&
+      !has(declared, status < 500 ? '4XX' : '5XX') && !has(declared, 'default')
+    const validates = schema !== undefined && VALIDATED_PARTS.some((part) => schema[part] !== undefined && schema[part] !== null)
+    const readsBody = methodsOf(route).some((m) => !BODYLESS.has(m))
+    const added: Record<string, unknown> = {}
+    const status = settings.validationStatus
+    if (validates && open(status)) {
+      added[status] = status === 400 && readsBody ? validationOrUnreadableEntry() : validationEntry()
+    }
+    if (readsBody) {
+      if (open(400) && added[400] === undefined) added[400] = entry(UNREADABLE, ProblemDetailsRef)
+      if (open(413)) added[413] = entry('The request body is larger than this endpoint accepts.', ProblemDetailsRef)
+      if (open(415)) added[415] = entry('The media type of the request body is not supported by this endpoint.', ProblemDetailsRef)
+    }
+    if (open(500)) added[500] = entry('An unexpected error: nothing of it is disclosed (RFC 9457 §5).', ProblemDetailsRef)
+    if (Object.keys(added).length > 0) {
+      const success = Object.keys(declared).some((key) => /^(2\d\d|2xx)$/i.test(key))
+      // `type: 'null'` makes @fastify/swagger document no body, and the empty
+      // `content` makes Fastify compile no serializer: the route's success
+      // answer is documented ("Default Response", as @fastify/swagger does for
+      // routes without response schemas) and sent as before.
+      response = Object.assign(success ? {} : { 200: { description: 'Default Response', type: 'null', content: {} } }, declared, added)
       changed = true
     }
   }

@@ -35,6 +35,19 @@ export function validationEntry (): ProblemResponse {
   return e
 }
 
+/** What the unreadable-body 400 says: Fastify answers it before any validation. */
+export const UNREADABLE = 'The request body could not be read: not valid JSON, empty with a JSON content type, or not as long as its Content-Length says.'
+
+/**
+ * At 400 on a route that validates and reads a body: a validation problem
+ * (with `errors[]`) or an unreadable-body problem (without), so that a client
+ * generated from the document does not count on `errors`.
+ */
+export function validationOrUnreadableEntry (): ProblemResponse {
+  return entry('The request is not valid (one errors[] entry per problem, with a JSON Pointer into the request), or its body could not be read (no errors[]).',
+    { anyOf: [ValidationProblemDetailsRef, ProblemDetailsRef] } as unknown as TSchema)
+}
+
 /**
  * `schema.response` entries for problem responses, keyed by status, each under
  * `content['application/problem+json']`:
