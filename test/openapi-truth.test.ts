@@ -70,6 +70,27 @@ for (const validationStatus of [400, 422] as const) {
     t.same(Object.keys(doc.paths['/teapot'].get.responses).sort(), ['200', '418', '500'], 'a GET without validation schemas: its 200, its own and the 500')
     const post = doc.paths['/users'].post.responses
     t.notOk('200' in post, 'no success entry is added where the route declares one')
+    t.ok(doc.paths['/limited'].get.responses['429'].headers['Retry-After'], '429 documents Retry-After')
+
+    // The examples Swagger UI shows are real problem documents of their schemas.
+    let examples = 0
+    for (const [name, schema] of Object.entries<any>(doc.components.schemas)) {
+      if (schema.example === undefined) continue
+      examples++
+      const { example, ...rest } = schema
+      t.ok(ajv.validate(rest, example), `components.schemas.${name}: its example is valid`)
+    }
+    for (const [path, item] of Object.entries<any>(doc.paths)) {
+      for (const [method, operation] of Object.entries<any>(item)) {
+        for (const [status, response] of Object.entries<any>(operation.responses)) {
+          const media = response.content?.['application/problem+json']
+          if (media?.example === undefined) continue
+          examples++
+          t.ok(ajv.validate(media.schema, media.example) && media.example.status === Number(status), `${method} ${path} ${status}: its example is valid`)
+        }
+      }
+    }
+    t.ok(examples >= 10, `${examples} examples checked`)
     if (validationStatus === 422) t.notOk(post['400'].content['application/problem+json'].schema.properties?.errors, 'with 422 the 400 is the unreadable body, without errors[]')
   })
 }

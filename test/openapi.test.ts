@@ -46,6 +46,13 @@ async function documented (t: Teardown, options: ProblemDetailsOptions, routes: 
 }
 
 const problemJson = (ref: string): object => ({ 'application/problem+json': { schema: { $ref: '#/components/schemas/' + ref } } })
+/** What a status entry documents: ProblemDetails with its status pinned, and an example problem. */
+const statusJson = (status: number, title: string): object => ({
+  'application/problem+json': {
+    schema: { allOf: [{ $ref: '#/components/schemas/ProblemDetails' }, { type: 'object', properties: { status: { type: 'integer', enum: [status] } } }] },
+    example: { type: 'about:blank', title, status, detail: `An example ${title} problem`, instance: '/example' }
+  }
+})
 
 t.test('the OpenAPI document: problem responses, readable component names, valid', async (t) => {
   const { app, doc } = await documented(t, { typeBase: 'https://api.example.com/problems/', openapi: { defaultResponses: true } }, (app) => {
@@ -74,10 +81,10 @@ t.test('the OpenAPI document: problem responses, readable component names, valid
   t.notMatch(JSON.stringify(doc), /def-\d/, 'no numbered schema names')
 
   const get = doc.paths['/users/{id}'].get.responses
-  t.same(get['404'], { description: 'Not Found', content: problemJson('ProblemDetails') })
+  t.same(get['404'], { description: 'Not Found', content: statusJson(404, 'Not Found') })
   t.same(get['403'], { description: 'You do not have enough credit', content: problemJson('OasOutOfCreditProblem') })
   t.same(get['400'].content, problemJson('ValidationProblemDetails'), 'defaultResponses: 400 validation')
-  t.same(get['500'].content, problemJson('ProblemDetails'), 'defaultResponses: 500')
+  t.same(get['500'].content, statusJson(500, 'Internal Server Error'), 'defaultResponses: 500')
   const post = doc.paths['/users'].post.responses
   t.same(post['403'].content['application/problem+json'].schema, {
     anyOf: [{ $ref: '#/components/schemas/OasOutOfCreditProblem' }, { $ref: '#/components/schemas/OasAccountSuspendedProblem' }]
@@ -114,10 +121,10 @@ t.test('validationStatus 422 documents validation problems at 422', async (t) =>
   for (const path of ['/explicit', '/default']) {
     const responses = doc.paths[path].post.responses
     t.same(responses['422'].content, problemJson('ValidationProblemDetails'), path)
-    t.same(responses['400'].content, problemJson('ProblemDetails'), path + ': 400 is the unreadable body only')
+    t.same(responses['400'].content, statusJson(400, 'Bad Request'), path + ': 400 is the unreadable body only')
     t.equal((await app.inject({ method: 'POST', url: path, payload: {} })).statusCode, 422)
   }
-  t.same(doc.paths['/explicit'].post.responses['409'].content, problemJson('ProblemDetails'))
+  t.same(doc.paths['/explicit'].post.responses['409'].content, statusJson(409, 'Conflict'))
   await SwaggerParser.validate(structuredClone(doc))
 })
 
@@ -140,7 +147,7 @@ t.test('default responses never replace what a route declares, skip hidden route
   t.same(Object.keys(shared.response), ['200'], 'the shared schema object is not changed')
   t.same(doc.paths['/none'].get.responses, {
     200: { description: 'Default Response' },
-    500: { description: 'An unexpected error: nothing of it is disclosed (RFC 9457 §5).', content: problemJson('ProblemDetails') }
+    500: { description: 'An unexpected error: nothing of it is disclosed (RFC 9457 §5).', content: statusJson(500, 'Internal Server Error') }
   }, 'a route without a schema keeps its 200 and gets the 500')
   t.equal((await app.inject('/none')).body, 'x', 'and answers as before')
 })
@@ -187,7 +194,10 @@ t.test('@fastify/type-provider-typebox 6 (typebox 1.x): route schemas, its valid
   })
   const responses = doc.paths['/accounts/{id}'].post.responses
   t.same(responses['403'].content, problemJson('OasOutOfCreditProblem'))
-  t.same(responses['400'].content['application/problem+json'].schema.anyOf, [{ $ref: '#/components/schemas/ValidationProblemDetails' }, { $ref: '#/components/schemas/ProblemDetails' }])
+  t.same(responses['400'].content['application/problem+json'].schema.anyOf, [
+    { $ref: '#/components/schemas/ValidationProblemDetails' },
+    (statusJson(400, 'Bad Request') as any)['application/problem+json'].schema
+  ], 'validation problems, or an unreadable body')
   t.same(responses['404'].content, problemJson('ProblemDetails'), 'a typed typebox 1.x ref to a shared schema, as application/problem+json')
   await SwaggerParser.validate(structuredClone(doc))
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import type { Settings } from './options.js'
 import { typeBySchemaId, type ProblemTypeEntry } from '../model/catalogue.js'
-import { PROBLEM_DETAILS_ID, VALIDATION_PROBLEM_DETAILS_ID, ProblemDetailsRef, SHARED_SCHEMAS } from '../model/schemas.js'
-import { PROBLEM_MEDIA_TYPE, UNREADABLE, VALIDATION, entry, validationEntry, validationOrUnreadableEntry } from '../model/responses.js'
+import { PROBLEM_DETAILS_ID, VALIDATION_PROBLEM_DETAILS_ID, SHARED_SCHEMAS } from '../model/schemas.js'
+import { PROBLEM_MEDIA_TYPE, UNREADABLE, VALIDATION, statusEntry, validationEntry, validationOrUnreadableEntry } from '../model/responses.js'
 import { reasonPhrase } from '../model/status.js'
 import { documentType, type AppState } from '../mapping/registry.js'
 
@@ -95,6 +95,9 @@ function isProblemSchema (schema: unknown): boolean {
   const s = schema as { $ref?: unknown, $id?: unknown, anyOf?: unknown, oneOf?: unknown }
   if (typeof s.$ref === 'string') return isProblemId(refId(s.$ref))
   if (typeof s.$id === 'string') return isProblemId(s.$id)
+  const allOf = (s as { allOf?: unknown }).allOf
+  // statusSchema(): a problem schema with a narrowed status.
+  if (Array.isArray(allOf)) return allOf.length > 0 && isProblemSchema(allOf[0])
   const list = Array.isArray(s.anyOf) ? s.anyOf : Array.isArray(s.oneOf) ? s.oneOf : undefined
   return list !== undefined && list.length > 0 && list.every((x) => isProblemSchema(x))
 }
@@ -182,11 +185,11 @@ function shapeResponses (route: RouteOptions, settings: Settings): void {
       added[status] = status === 400 && readsBody ? validationOrUnreadableEntry() : validationEntry()
     }
     if (readsBody) {
-      if (open(400) && added[400] === undefined) added[400] = entry(UNREADABLE, ProblemDetailsRef)
-      if (open(413)) added[413] = entry('The request body is larger than this endpoint accepts.', ProblemDetailsRef)
-      if (open(415)) added[415] = entry('The media type of the request body is not supported by this endpoint.', ProblemDetailsRef)
+      if (open(400) && added[400] === undefined) added[400] = statusEntry(400, UNREADABLE)
+      if (open(413)) added[413] = statusEntry(413, 'The request body is larger than this endpoint accepts.')
+      if (open(415)) added[415] = statusEntry(415, 'The media type of the request body is not supported by this endpoint.')
     }
-    if (open(500)) added[500] = entry('An unexpected error: nothing of it is disclosed (RFC 9457 §5).', ProblemDetailsRef)
+    if (open(500)) added[500] = statusEntry(500, 'An unexpected error: nothing of it is disclosed (RFC 9457 §5).')
     if (Object.keys(added).length > 0) {
       const success = Object.keys(declared).some((key) => /^(2\d\d|2xx)$/i.test(key))
       // `type: 'null'` makes @fastify/swagger document no body, and the empty

@@ -115,6 +115,34 @@ export function defaultSchemaId (type: string): string | undefined {
   return name.endsWith('Problem') ? name : name + 'Problem'
 }
 
+/** A value a schema accepts, for examples: its own example, default, const or enum first. */
+function sample (schema: unknown, depth = 0): unknown {
+  if (schema === null || typeof schema !== 'object' || depth > 4) return null
+  const s = schema as Record<string, any>
+  if (Array.isArray(s.examples) && s.examples.length > 0) return s.examples[0]
+  if (s.default !== undefined) return s.default
+  if (s.const !== undefined) return s.const
+  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0]
+  const union = s.anyOf ?? s.oneOf
+  if (Array.isArray(union) && union.length > 0) return sample(union[0], depth + 1)
+  switch (Array.isArray(s.type) ? s.type[0] : s.type) {
+    case 'string': return s.format === 'date-time' ? '2026-01-01T00:00:00Z' : s.format === 'date' ? '2026-01-01' : s.format === 'email' ? 'user@example.com' : s.format === 'uri' ? 'https://example.com/' : 'string'
+    case 'integer': return typeof s.minimum === 'number' ? Math.ceil(s.minimum) : 0
+    case 'number': return typeof s.minimum === 'number' ? s.minimum : 0
+    case 'boolean': return false
+    case 'array': return s.items === undefined ? [] : Array.from({ length: Math.max(1, s.minItems ?? 1) }, () => sample(s.items, depth + 1))
+    case 'object': return sampleMembers(s.properties ?? {}, depth + 1)
+    default: return null
+  }
+}
+
+/** Example values of extension members, for the example problem document of a defined type. */
+function sampleMembers (properties: TProperties, depth = 0): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const name of Object.keys(properties)) out[name] = sample(properties[name], depth)
+  return out
+}
+
 /**
  * RFC 9457 §3.2: extension member names SHOULD start with a letter, consist of
  * ALPHA, DIGIT and "_", and be three characters or longer, so that they are
@@ -211,7 +239,8 @@ export function defineProblem<S extends TObject | undefined = undefined> (defini
     $id: schemaId,
     title,
     description: description ?? title,
-    additionalProperties: true
+    additionalProperties: true,
+    examples: [{ type, title, status, detail: `An example of ${JSON.stringify(title)}`, instance: '/example', ...sampleMembers(extensionProperties) }]
   }) as unknown as DefinedProblemSchema<S>
 
   // The init of the base constructor: status, type and title are fixed per

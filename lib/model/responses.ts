@@ -7,10 +7,17 @@ import { ProblemDetailsRef, ValidationProblemDetailsRef, schemaRef } from './sch
 /** The media type of problem responses (RFC 9457 §3). */
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json'
 
+/** A documented response header (`@fastify/swagger` reads `headers` of a response entry). */
+export interface ResponseHeader {
+  type: 'string'
+  description: string
+}
+
 /** One `schema.response` entry: what Fastify serializes with and `@fastify/swagger` documents. */
 export interface ProblemResponse {
   description: string
-  content: { 'application/problem+json': { schema: TSchema } }
+  headers?: Record<string, ResponseHeader>
+  content: { 'application/problem+json': { schema: TSchema, example?: Record<string, unknown> } }
 }
 
 /** What `problemResponses()` takes: a status, a class from `defineProblem()`, or `ValidationProblem`. */
@@ -25,8 +32,55 @@ export const VALIDATION = Symbol('fastify-problem-details.validation')
 /** OpenAPI 3 component names (`components.schemas` keys). */
 const COMPONENT_NAME = /^[A-Za-z0-9._-]+$/
 
-export function entry (description: string, schema: TSchema): ProblemResponse {
-  return { description, content: { [PROBLEM_MEDIA_TYPE]: { schema } } }
+/** Headers that statuses are sent with when the problem says so (RFC 9110 §10.2.3, §11.6.1, §10.2.1). */
+const STATUS_HEADERS: Record<number, Record<string, ResponseHeader>> = {
+  401: { 'WWW-Authenticate': { type: 'string', description: 'The authentication scheme(s) the resource accepts (RFC 9110 §11.6.1).' } },
+  405: { Allow: { type: 'string', description: 'The methods the resource supports (RFC 9110 §10.2.1).' } },
+  429: { 'Retry-After': { type: 'string', description: 'Seconds, or an HTTP date, after which to retry (RFC 9110 §10.2.3).' } },
+  503: { 'Retry-After': { type: 'string', description: 'Seconds, or an HTTP date, after which to retry (RFC 9110 §10.2.3).' } }
+}
+
+/** The response headers to document for a status and the headers a defined type declares. */
+export function responseHeaders (status: number, declared?: Record<string, unknown>): Record<string, ResponseHeader> | undefined {
+  let headers = STATUS_HEADERS[status] === undefined ? undefined : { ...STATUS_HEADERS[status] }
+  if (declared !== undefined) {
+    for (const name of Object.keys(declared)) {
+      headers ??= {}
+      const known = Object.keys(headers).find((h) => h.toLowerCase() === name.toLowerCase())
+      if (known === undefined) headers[name] = { type: 'string', description: `Sent with every problem of this type (${String(declared[name])}).` }
+    }
+  }
+  return headers
+}
+
+/**
+ * One entry. The example goes on the media type object: OpenAPI 3.0 schemas
+ * have no `examples`, and Fastify reads only the `schema` of a media type.
+ */
+export function entry (description: string, schema: TSchema, headers?: Record<string, ResponseHeader>, example?: Record<string, unknown>): ProblemResponse {
+  const e: ProblemResponse = { description, content: { [PROBLEM_MEDIA_TYPE]: example === undefined ? { schema } : { schema, example } } }
+  if (headers !== undefined) e.headers = headers
+  return e
+}
+
+/** A status problem as an example document (RFC 9457 §4.2.1: `about:blank`, the reason phrase as title). */
+export function statusExample (status: number): Record<string, unknown> {
+  return { type: 'about:blank', title: reasonPhrase(status), status, detail: `An example ${reasonPhrase(status)} problem`, instance: '/example' }
+}
+
+/**
+ * `ProblemDetails` with `status` pinned to the statuses of the entry, so that
+ * a client generated from the document knows which status it gets where.
+ */
+export function statusSchema (...statuses: number[]): TSchema {
+  return {
+    allOf: [ProblemDetailsRef, { type: 'object', properties: { status: { type: 'integer', enum: statuses } } }]
+  } as unknown as TSchema
+}
+
+/** The entry of a status problem: its reason phrase, `ProblemDetails` pinned to it, the headers it is sent with, an example. */
+export function statusEntry (status: number, description: string = reasonPhrase(status)): ProblemResponse {
+  return entry(description, statusSchema(status), responseHeaders(status), statusExample(status))
 }
 
 export function validationEntry (): ProblemResponse {
@@ -45,7 +99,7 @@ export const UNREADABLE = 'The request body could not be read: not valid JSON, e
  */
 export function validationOrUnreadableEntry (): ProblemResponse {
   return entry('The request is not valid (one errors[] entry per problem, with a JSON Pointer into the request), or its body could not be read (no errors[]).',
-    { anyOf: [ValidationProblemDetailsRef, ProblemDetailsRef] } as unknown as TSchema)
+    { anyOf: [ValidationProblemDetailsRef, statusSchema(400)] } as unknown as TSchema)
 }
 
 /**
@@ -69,7 +123,7 @@ export function problemResponses (...keys: ProblemResponseKey[]): Record<number,
       out[400] = validationEntry()
     } else if (typeof key === 'number') {
       if (!isErrorStatus(key)) throw new TypeError(`fastify-problem-details: problemResponses() takes statuses 400–599 (got ${key})`)
-      out[key] = entry(reasonPhrase(key), ProblemDetailsRef)
+      out[key] = statusEntry(key)
     } else if (typeof key === 'function' && typeof (key as ProblemTypeClass).schemaId === 'string') {
       const cls = key as ProblemTypeClass
       const list = defined.get(cls.status)
@@ -83,7 +137,9 @@ export function problemResponses (...keys: ProblemResponseKey[]): Record<number,
     const schema = classes.length === 1
       ? schemaRef(classes[0].schema)
       : { anyOf: classes.map((cls) => schemaRef(cls.schema)) } as unknown as TSchema
-    out[status] = entry(classes.map((cls) => cls.title).join(' | '), schema)
+    let declared: Record<string, unknown> | undefined
+    for (const cls of classes) if (cls.headers !== undefined) declared = { ...declared, ...cls.headers }
+    out[status] = entry(classes.map((cls) => cls.title).join(' | '), schema, responseHeaders(status, declared))
   }
   return out
 }

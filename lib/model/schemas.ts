@@ -38,7 +38,9 @@ export const ProblemDetails = Type.Object(standardMembers, {
   $id: PROBLEM_DETAILS_ID,
   title: 'Problem details',
   description: 'An RFC 9457 problem details object (application/problem+json).',
-  additionalProperties: true
+  additionalProperties: true,
+  // A real problem document, so that Swagger UI shows one (not "status": 599).
+  examples: [{ type: 'about:blank', title: 'Not Found', status: 404, detail: 'User 42 does not exist', instance: '/users/42' }]
 })
 
 /** One entry of `errors[]`: what is wrong and where, as RFC 9457 §3's example has it. */
@@ -57,7 +59,15 @@ export const ValidationProblemDetails = Type.Object({
   $id: VALIDATION_PROBLEM_DETAILS_ID,
   title: 'Validation problem details',
   description: 'An RFC 9457 problem details object for a request that failed validation.',
-  additionalProperties: true
+  additionalProperties: true,
+  examples: [{
+    type: 'about:blank',
+    title: 'Bad Request',
+    status: 400,
+    detail: 'body/email must match format "email"',
+    instance: '/users',
+    errors: [{ detail: 'must match format "email"', pointer: '#/body/email' }]
+  }]
 })
 
 /**
