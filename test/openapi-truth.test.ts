@@ -94,3 +94,24 @@ for (const validationStatus of [400, 422] as const) {
     if (validationStatus === 422) t.notOk(post['400'].content['application/problem+json'].schema.properties?.errors, 'with 422 the 400 is the unreadable body, without errors[]')
   })
 }
+
+t.test('each app documents a defined type with its own type URI, status and members', async (t) => {
+  const api = await documentedApp()
+  const other = await documentedApp({ typeBase: '/errors/', requestIdMember: 'correlationId', traceIdMember: false, typeDocs: true })
+  t.teardown(() => Promise.all([api.close(), other.close()]))
+  const a = (api.swagger() as any).components.schemas
+  const b = (other.swagger() as any).components.schemas
+  t.same(a.TruthOutOfCreditProblem.properties.type.enum, ['https://api.example.com/problems/truth-out-of-credit'], 'type pinned to this app\'s URI')
+  t.same(b.TruthOutOfCreditProblem.properties.type.enum, ['/errors/truth-out-of-credit'], 'the other app pins its own')
+  t.same(a.TruthOutOfCreditProblem.properties.status.enum, [403])
+  t.equal(a.TruthOutOfCreditProblem.example.type, 'https://api.example.com/problems/truth-out-of-credit', 'the example is the URI sent')
+  t.match(b.TruthOutOfCreditProblem.description, /Documentation: \/errors\/truth-out-of-credit$/, 'the catalogue page is linked where it is served')
+  t.notMatch(a.TruthOutOfCreditProblem.description, /Documentation:/, 'and not where it is not')
+  for (const name of ['ProblemDetails', 'ValidationProblemDetails', 'TruthOutOfCreditProblem']) {
+    t.ok(a[name].properties.requestId && a[name].properties.traceId, `${name}: requestId and traceId documented`)
+    t.ok(b[name].properties.correlationId && b[name].properties.traceId === undefined, `${name}: the member this app chose, no traceId`)
+  }
+  const sent = await other.inject({ method: 'POST', url: '/users', payload: { name: 'poor' } })
+  t.equal(sent.json().type, '/errors/truth-out-of-credit')
+  t.type(sent.json().correlationId, 'string')
+})

@@ -4,10 +4,57 @@ import { typeBySchemaId, type ProblemTypeEntry } from '../model/catalogue.js'
 import { PROBLEM_DETAILS_ID, VALIDATION_PROBLEM_DETAILS_ID, SHARED_SCHEMAS } from '../model/schemas.js'
 import { PROBLEM_MEDIA_TYPE, UNREADABLE, VALIDATION, statusEntry, validationEntry, validationOrUnreadableEntry } from '../model/responses.js'
 import { reasonPhrase } from '../model/status.js'
+import { resolveTypeOrKeep } from '../model/type-uri.js'
 import { documentType, type AppState } from '../mapping/registry.js'
 
 function addMissingSchema (instance: FastifyInstance, schema: { $id?: string }): void {
   if (instance.getSchema(schema.$id as string) === undefined) instance.addSchema(schema)
+}
+
+type JsonSchema = Record<string, any>
+
+/** The members this app adds to every problem (`requestIdMember`, `traceIdMember`), documented. */
+function appMembers (settings: Settings): JsonSchema {
+  const members: JsonSchema = {}
+  if (settings.requestIdMember !== false) {
+    members[settings.requestIdMember] = { type: 'string', description: 'The id of the request, as the server logged it: quote it when reporting the problem.' }
+  }
+  if (settings.traceIdMember !== false) {
+    members[settings.traceIdMember] = { type: 'string', description: 'The trace id of the request (W3C Trace Context), when it was traced.' }
+  }
+  return members
+}
+
+/** A shared schema as this app documents it: with the members this app adds. */
+function appSharedSchema (schema: JsonSchema, settings: Settings): JsonSchema {
+  return { ...schema, properties: { ...schema.properties, ...appMembers(settings) } }
+}
+
+/**
+ * A defined type's schema as this app documents it: `type` pinned (`const`)
+ * to the URI this app sends, resolved against its `typeBase`, so that a
+ * generated client tells types apart; the members this app adds; the link to
+ * the type's catalogue page in the description (a keyword such as
+ * `externalDocs` would make Fastify's strict Ajv refuse the schema).
+ */
+function appTypeSchema (entry: ProblemTypeEntry, settings: Settings): JsonSchema {
+  const schema = entry.schema as unknown as JsonSchema
+  const uri = settings.typeBase === undefined ? entry.type : resolveTypeOrKeep(entry.type, settings.typeBase)
+  // The catalogue serves the types whose URI falls under typeBase.
+  const served = settings.typeDocs && settings.typeBase !== undefined && uri.startsWith(settings.typeBase) ? uri : undefined
+  const description = (typeof schema.description === 'string' ? schema.description : entry.title) +
+    (served === undefined ? '' : ` Documentation: ${served}`)
+  const examples = Array.isArray(schema.examples) ? schema.examples.map((e: JsonSchema) => ({ ...e, type: uri })) : undefined
+  return {
+    ...schema,
+    description,
+    properties: {
+      ...schema.properties,
+      type: { type: 'string', format: 'uri-reference', const: uri, description: 'The type URI of this problem type (RFC 9457 §3.1.1).' },
+      ...appMembers(settings)
+    },
+    ...(examples === undefined ? {} : { examples })
+  }
 }
 
 /** How deep a schema is searched for `$ref`s; problem responses sit a few levels down. */
@@ -214,11 +261,11 @@ function shapeResponses (route: RouteOptions, settings: Settings): void {
  * documents become its shared schemas (docs/openapi.md#shared-schemas).
  */
 export function installSchemas (fastify: FastifyInstance, settings: Settings, state: AppState): void {
-  for (const schema of SHARED_SCHEMAS) addMissingSchema(fastify, schema)
+  for (const schema of SHARED_SCHEMAS) addMissingSchema(fastify, appSharedSchema(schema as unknown as JsonSchema, settings))
   // Fastify's addSchema also adds to every existing child context, so the
   // registering instance is the one place to add to: the route's context is
   // one of its descendants, and @fastify/swagger finds the schema there.
-  state.onDocument = (type: ProblemTypeEntry) => addMissingSchema(fastify, type.schema)
+  state.onDocument = (type: ProblemTypeEntry) => addMissingSchema(fastify, appTypeSchema(type, settings))
   const referenced = new ReferencedTypes(state)
   fastify.addHook('onRoute', function problemSchemas (this: FastifyInstance, route: RouteOptions) {
     referenced.add(route, this)
