@@ -55,10 +55,20 @@ export interface ProblemDetailsOptions {
   traceIdMember?: string | false
   /** @fastify/sensible's option: the problem schema is also added under this `$id` (`'HttpError'`). */
   sharedSchemaId?: string
+  /**
+   * Tell when a route answers a problem its response schemas do not declare:
+   * `'warn'` logs once per route, status and type; `'throw'` turns every such
+   * answer into a 500 problem and logs why (for test suites); `false` is off.
+   * Default `'warn'`, and `false` when `NODE_ENV` is `production`.
+   */
+  contractCheck?: 'warn' | 'throw' | false
 }
 
 /** The `onProblem` option: a promise it returns is not awaited; a rejection is logged. */
 export type ProblemObserver = (problem: Readonly<Record<string, unknown>>, request: FastifyRequest, error: unknown) => unknown
+
+/** What a route declares at one status key (the contract check): any problem, a schema of the user's own, or these types (resolved URIs). */
+export type ContractDeclared = 'any' | 'unchecked' | Set<string>
 
 /** Options after validation, with everything the hot path needs precomputed. */
 export interface Settings extends MappingSettings, ResponseSettings {
@@ -67,12 +77,15 @@ export interface Settings extends MappingSettings, ResponseSettings {
   readonly locales: Locales | undefined
   readonly openapi: { readonly defaultResponses: boolean }
   readonly onProblem: ProblemObserver | undefined
+  readonly contractCheck: 'warn' | 'throw' | false
+  /** The contract check's per-route results, keyed by the route's response schemas. */
+  readonly contracts: WeakMap<object, Map<string, ContractDeclared>>
   readonly sharedSchemaId: string | undefined
 }
 
 const LEVELS = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 const PRESETS = new Set<string>(['postgres', 'prisma', 'mongodb', 'network'])
-const KNOWN = new Set<string>(['typeBase', 'typeDocs', 'requestIdMember', 'instance', 'exposeDetails', 'validationStatus', 'presets', 'locales', 'compat', 'logLevels', 'openapi', 'extend', 'onProblem', 'traceIdMember', 'sharedSchemaId'])
+const KNOWN = new Set<string>(['typeBase', 'typeDocs', 'requestIdMember', 'instance', 'exposeDetails', 'validationStatus', 'presets', 'locales', 'compat', 'logLevels', 'openapi', 'extend', 'onProblem', 'traceIdMember', 'sharedSchemaId', 'contractCheck'])
 
 /**
  * An option's value, or its default when it is left out. Only `undefined` means
@@ -196,6 +209,12 @@ export function normalizeOptions (options: unknown, otel?: OpenTelemetry): Setti
 
   const locales = normalizeLocales(opts.locales)
 
+  const development = process.env.NODE_ENV !== 'production'
+  const contractCheck = given(opts.contractCheck, development ? 'warn' : false)
+  if (contractCheck !== 'warn' && contractCheck !== 'throw' && contractCheck !== false) {
+    throw new OptionError('contractCheck', "'warn', 'throw' or false", contractCheck)
+  }
+
   const sharedSchemaId = opts.sharedSchemaId
   if (sharedSchemaId !== undefined && (typeof sharedSchemaId !== 'string' || sharedSchemaId === '' || sharedSchemaId === 'ProblemDetails' || sharedSchemaId === 'ValidationProblemDetails')) {
     throw new OptionError('sharedSchemaId', "a schema $id other than the plugin's own (ProblemDetails, ValidationProblemDetails)", sharedSchemaId)
@@ -222,7 +241,9 @@ export function normalizeOptions (options: unknown, otel?: OpenTelemetry): Setti
     extend: opts.extend as ExtendHook | undefined,
     onProblem: opts.onProblem as ProblemObserver | undefined,
     // Read at registration: the warnings are for development only.
-    development: process.env.NODE_ENV !== 'production',
+    development,
+    contractCheck,
+    contracts: new WeakMap(),
     notices: new Notices()
   }
 }

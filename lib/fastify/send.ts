@@ -6,6 +6,7 @@ import { documentOf } from '../response/serialize.js'
 import { activeSpan, type OpenTelemetry, type SpanLike } from '../response/trace.js'
 import { recordOnSpan, type SpanProblem } from '../response/telemetry.js'
 import type { Settings } from './options.js'
+import { contractKey, contractViolation } from './contract.js'
 
 /**
  * Sends a problem: render (the pure decision), write it on the reply, log
@@ -23,6 +24,18 @@ export function sendProblem (reply: FastifyReply, problem: Problem, settings: Se
     sendLastResort(reply)
     if (settings.onProblem !== undefined) observe(settings, { type: GENERIC_500.type, title: GENERIC_500.title, status: GENERIC_500.status }, request, error)
     return reply
+  }
+  if (settings.contractCheck !== false) {
+    const why = contractViolation(request, rendered.rendering, settings)
+    if (why !== undefined) {
+      if (settings.contractCheck === 'throw') {
+        // Loud, for test suites: the answer becomes the generic 500 and the log says why.
+        logFailure(request, 'error', new Error(why), 'fastify-problem-details: contractCheck: ' + why)
+        rendered = renderProblem(GENERIC_500, request, settings, error)
+      } else if (settings.notices.first(contractKey(request, rendered.rendering))) {
+        request.log.warn('fastify-problem-details: contractCheck: ' + why)
+      }
+    }
   }
   writeHeaders(reply, rendered)
   logProblem(request, rendered.rendering, error, settings.logLevels, problem.failure)
