@@ -131,7 +131,7 @@ t.test('validationStatus 422 documents validation problems at 422', async (t) =>
 t.test('default responses never replace what a route declares, skip hidden routes and leave shared schema objects alone', async (t) => {
   const own = { description: 'mine', content: { 'application/problem+json': { schema: ProblemDetailsRef } } }
   const shared = { response: { 200: User } }
-  const { doc } = await documented(t, { openapi: { defaultResponses: true } }, (app) => {
+  const { app, doc } = await documented(t, { openapi: { defaultResponses: true } }, (app) => {
     app.get('/own', { schema: { response: { 400: own, '5xx': own } } }, async () => 'x')
     app.get('/default', { schema: { response: { default: own } } }, async () => 'x')
     app.get('/hidden', { schema: { hide: true } as never }, async () => 'x')

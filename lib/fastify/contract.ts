@@ -15,13 +15,23 @@ import type { ContractDeclared as Declared, Settings } from './options.js'
 
 const MAX_DEPTH = 16
 
+/**
+ * The `$ref`s and `$id`s in a response entry. Schema objects of other type
+ * providers (Zod) may have getters that throw: such a property is skipped.
+ */
 function refsOf (value: unknown, out: Set<string>, depth: number): void {
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return
-  const ref = (value as { $ref?: unknown }).$ref
-  if (typeof ref === 'string') out.add(ref.split('#', 1)[0])
-  const id = (value as { $id?: unknown }).$id
-  if (typeof id === 'string') out.add(id)
-  for (const key of Object.keys(value)) refsOf((value as Record<string, unknown>)[key], out, depth + 1)
+  for (const key of Object.keys(value)) {
+    let child: unknown
+    try {
+      child = (value as Record<string, unknown>)[key]
+    } catch {
+      continue
+    }
+    if (key === '$ref' && typeof child === 'string') out.add(child.split('#', 1)[0])
+    else if (key === '$id' && typeof child === 'string') out.add(child)
+    else refsOf(child, out, depth + 1)
+  }
 }
 
 function declaredBy (entry: unknown, settings: Settings): Declared {

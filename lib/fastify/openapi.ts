@@ -138,15 +138,24 @@ function isProblemId (id: string): boolean {
 
 /** Whether a schema is (a `$ref` to, or an `anyOf`/`oneOf` of) one of this package's problem schemas. */
 function isProblemSchema (schema: unknown): boolean {
+  try {
+    return problemSchema(schema)
+  } catch {
+    // A schema object of another kind, with getters that throw: not ours.
+    return false
+  }
+}
+
+function problemSchema (schema: unknown): boolean {
   if (schema === null || typeof schema !== 'object') return false
   const s = schema as { $ref?: unknown, $id?: unknown, anyOf?: unknown, oneOf?: unknown }
   if (typeof s.$ref === 'string') return isProblemId(refId(s.$ref))
   if (typeof s.$id === 'string') return isProblemId(s.$id)
   const allOf = (s as { allOf?: unknown }).allOf
   // statusSchema(): a problem schema with a narrowed status.
-  if (Array.isArray(allOf)) return allOf.length > 0 && isProblemSchema(allOf[0])
+  if (Array.isArray(allOf)) return allOf.length > 0 && problemSchema(allOf[0])
   const list = Array.isArray(s.anyOf) ? s.anyOf : Array.isArray(s.oneOf) ? s.oneOf : undefined
-  return list !== undefined && list.length > 0 && list.every((x) => isProblemSchema(x))
+  return list !== undefined && list.length > 0 && list.every((x) => problemSchema(x))
 }
 
 function describe (key: string): string {
