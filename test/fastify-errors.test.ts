@@ -6,7 +6,7 @@ import sensible from '@fastify/sensible'
 import { frameworkErrors, type ProblemDetailsOptions } from '../lib/index.js'
 import { bare, build } from './helpers.js'
 
-const PROBLEM_JSON = 'application/problem+json; charset=utf-8'
+const PROBLEM_JSON = 'application/problem+json'
 
 async function app (t: Test, options: ProblemDetailsOptions = {}, server: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const fastify = await build(t, { requestIdMember: false, ...options }, server)

@@ -454,7 +454,7 @@ t.test('found by the properties: a hostile value from a mapper never reaches Fas
   for (mode of ['throw-revoked', 'proxy-throws', 'proxy-lies']) {
     const res = await app.inject('/')
     t.equal(res.statusCode, 500, mode)
-    t.match(res.headers['content-type'], /^application\/problem\+json/, `${mode}: a problem, not Fastify's default error`)
+    t.equal(res.headers['content-type'], 'application/problem+json', `${mode}: a problem, not Fastify's default error`)
     t.equal(res.json().status, 500)
     t.notMatch(res.body, /hostile|secret/, `${mode}: nothing of the hostile value`)
   }

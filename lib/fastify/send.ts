@@ -94,7 +94,7 @@ function writeHeaders (reply: FastifyReply, rendered: Rendered): void {
 }
 
 /** The generic 500 when rendering failed: English JSON, never cached, still varying by `Accept`. */
-function sendLastResort (reply: FastifyReply): void {
+export function sendLastResort (reply: FastifyReply): void {
   reply.code(500)
   reply.header('content-type', LAST_RESORT_TYPE)
   reply.header('cache-control', 'no-store')
@@ -103,11 +103,19 @@ function sendLastResort (reply: FastifyReply): void {
   sendBody(reply, LAST_RESORT_BODY)
 }
 
+/** The body as it is: it is serialized already. */
+function asIs (body: string): string {
+  return body
+}
+
 function sendBody (reply: FastifyReply, body: string): void {
   // The body is serialized already: a serializer set with `reply.serializer()`
   // would run on this string too (Fastify applies it to strings), and one that
   // throws would hand the error to Fastify's default handler, message and all.
-  reply.serializer(null as unknown as (payload: unknown) => string)
+  // A serializer of our own rather than none: without one, Fastify appends
+  // `; charset=utf-8` to a JSON media type, and RFC 9457 §6.1 registers
+  // `application/problem+json` with no parameters.
+  reply.serializer(asIs)
   reply.send(body)
 }
 
