@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { GENERIC_500, type Problem } from '../model/problem.js'
-import { LAST_RESORT_BODY, LAST_RESORT_TYPE, renderProblem, type Rendered } from '../response/render.js'
+import { LAST_RESORT_BODY, LAST_RESORT_TYPE, REPRESENTATION_HEADERS, renderProblem, type Rendered } from '../response/render.js'
 import { logFailure, logFailureOnce, logProblem } from '../response/log.js'
 import { documentOf } from '../response/serialize.js'
 import { activeSpan, type OpenTelemetry, type SpanLike } from '../response/trace.js'
@@ -78,6 +78,7 @@ function observe (settings: Settings, doc: Record<string, unknown>, request: Fas
 function writeHeaders (reply: FastifyReply, rendered: Rendered): void {
   const status = rendered.status
   reply.code(status)
+  clearRepresentation(reply)
   const headers = rendered.headers
   if (headers !== undefined) {
     for (let i = 0; i < headers.length; i++) reply.header(headers[i][0], headers[i][1])
@@ -93,9 +94,21 @@ function writeHeaders (reply: FastifyReply, rendered: Rendered): void {
   reply.header('content-type', rendered.contentType)
 }
 
+/**
+ * Removes what the route may have set for the body it meant to send
+ * (`Content-Encoding`, `ETag`, …, lib/response/render.ts): the body is now
+ * the problem. Compression plugins set theirs later, in `onSend`.
+ */
+function clearRepresentation (reply: FastifyReply): void {
+  for (let i = 0; i < REPRESENTATION_HEADERS.length; i++) {
+    if (reply.hasHeader(REPRESENTATION_HEADERS[i])) reply.removeHeader(REPRESENTATION_HEADERS[i])
+  }
+}
+
 /** The generic 500 when rendering failed: English JSON, never cached, still varying by `Accept`. */
 export function sendLastResort (reply: FastifyReply): void {
   reply.code(500)
+  clearRepresentation(reply)
   reply.header('content-type', LAST_RESORT_TYPE)
   reply.header('cache-control', 'no-store')
   addVary(reply, 'Accept')

@@ -52,6 +52,32 @@ const malformed = Object.freeze(plain(400, MALFORMED_JSON))
 add(SyntaxError, (error: SyntaxError & { statusCode?: unknown }) => error.statusCode === 400 ? malformed : undefined)
 
 /**
+ * The headers of an http-errors or Boom error, without `Set-Cookie`: a
+ * library's or upstream's cookie is never forwarded (a problem's own
+ * `headers` may set one deliberately). Everything else goes through the one
+ * header filter of the response path (lib/response/render.ts).
+ */
+function upstreamHeaders (headers: unknown): ProblemHeaders | undefined {
+  if (headers === null || typeof headers !== 'object') return undefined
+  let names: string[]
+  try {
+    names = Object.keys(headers)
+  } catch {
+    return undefined
+  }
+  const out: ProblemHeaders = {}
+  for (const name of names) {
+    if (name.toLowerCase() === 'set-cookie') continue
+    try {
+      out[name] = (headers as ProblemHeaders)[name]
+    } catch {
+      // A throwing getter: left out.
+    }
+  }
+  return out
+}
+
+/**
  * Errors that carry their own status: Fastify's errors and plain errors with a
  * `statusCode`, and http-errors / @fastify/sensible `HttpError`s (`status`,
  * `expose`, `headers`). `status` alone is trusted only with http-errors' `expose`
@@ -66,8 +92,7 @@ function fromStatusShaped (error: StatusShaped): Problem | undefined {
   // `headers` are an HTTP client's upstream response headers (undici's
   // ResponseError), cookies and tokens included, not ours to forward.
   const headers = typeof error.expose === 'boolean' ? error.headers : undefined
-  return plain(status, publicMessage(error, status), undefined,
-    headers !== null && typeof headers === 'object' ? headers as ProblemHeaders : undefined)
+  return plain(status, publicMessage(error, status), undefined, upstreamHeaders(headers))
 }
 
 add((error: unknown) => error !== null && typeof error === 'object', fromStatusShaped)
@@ -82,7 +107,7 @@ add((error: unknown) => (error as { isBoom?: unknown } | null)?.isBoom === true,
   return plain(status,
     status < 500 && typeof message === 'string' && message !== '' ? message : undefined,
     undefined,
-    headers !== null && typeof headers === 'object' ? headers as ProblemHeaders : undefined)
+    upstreamHeaders(headers))
 })
 
 /**
