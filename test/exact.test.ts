@@ -123,11 +123,11 @@ t.test('instance: bytes outside a URI reference are percent-encoded, once', asyn
   // server itself); what the application gives as instance is encoded as UTF-8.
   const app = Fastify()
   await app.register(problemDetails, { instance: (request) => request.url === '/option' ? '/a b/ünï😀' : undefined })
-  app.get('/own', async () => { throw new BadRequest('x', { instance: 'urn:x y:"z"#a#b' }) })
+  app.get('/own', async () => { throw new BadRequest('x', {}, { instance: 'urn:x y:"z"#a#b' }) })
   app.get('/option', async () => { throw new BadRequest('x') })
-  app.get('/colon', async () => { throw new BadRequest('x', { instance: 'a b:c' }) })
-  app.get('/percent', async () => { throw new BadRequest('x', { instance: '/100%/%41%4' }) })
-  app.get('/valid', async () => { throw new BadRequest('x', { instance: 'https://[::1]:8443/p?q=1#f' }) })
+  app.get('/colon', async () => { throw new BadRequest('x', {}, { instance: 'a b:c' }) })
+  app.get('/percent', async () => { throw new BadRequest('x', {}, { instance: '/100%/%41%4' }) })
+  app.get('/valid', async () => { throw new BadRequest('x', {}, { instance: 'https://[::1]:8443/p?q=1#f' }) })
   t.teardown(() => app.close())
   t.equal((await app.inject('/own')).json().instance, 'urn:x%20y:%22z%22#a%23b')
   t.equal((await app.inject('/option')).json().instance, '/a%20b/%C3%BCn%C3%AF%F0%9F%98%80')
@@ -210,13 +210,13 @@ t.test('Retry-After: delta-seconds capped at one year, or an IMF-fixdate of 1970
     t.ok(res.statusCode >= 400, 'an error status')
     return res.headers['retry-after'] as string | undefined
   }
-  t.equal(await retryAfter(() => new TooManyRequests('x', { retryAfter: 1e21 })), '31536000', '1e21 seconds: capped')
-  t.equal(await retryAfter(() => new TooManyRequests('x', { retryAfter: 2.2 })), '3', 'rounded up')
-  t.equal(await retryAfter(() => new TooManyRequests('x', { retryAfter: -5 })), undefined, 'negative: left out')
-  t.equal(await retryAfter(() => new TooManyRequests('x', { retryAfter: Number.NaN })), undefined)
-  t.equal(await retryAfter(() => new ServiceUnavailable('x', { retryAfter: new Date(8.64e15) })), undefined, 'year 275760: left out')
-  t.equal(await retryAfter(() => new ServiceUnavailable('x', { retryAfter: new Date(-1) })), undefined, 'before 1970: left out')
-  t.equal(await retryAfter(() => new ServiceUnavailable('x', { retryAfter: new Date(Date.UTC(2030, 0, 2, 3, 4, 5)) })), 'Wed, 02 Jan 2030 03:04:05 GMT')
+  t.equal(await retryAfter(() => new TooManyRequests('x', {}, { retryAfter: 1e21 })), '31536000', '1e21 seconds: capped')
+  t.equal(await retryAfter(() => new TooManyRequests('x', {}, { retryAfter: 2.2 })), '3', 'rounded up')
+  t.equal(await retryAfter(() => new TooManyRequests('x', {}, { retryAfter: -5 })), undefined, 'negative: left out')
+  t.equal(await retryAfter(() => new TooManyRequests('x', {}, { retryAfter: Number.NaN })), undefined)
+  t.equal(await retryAfter(() => new ServiceUnavailable('x', {}, { retryAfter: new Date(8.64e15) })), undefined, 'year 275760: left out')
+  t.equal(await retryAfter(() => new ServiceUnavailable('x', {}, { retryAfter: new Date(-1) })), undefined, 'before 1970: left out')
+  t.equal(await retryAfter(() => new ServiceUnavailable('x', {}, { retryAfter: new Date(Date.UTC(2030, 0, 2, 3, 4, 5)) })), 'Wed, 02 Jan 2030 03:04:05 GMT')
   // From a problem's own headers and from http-errors and Boom headers.
   const headerCases: Array<[unknown, string | undefined]> = [
     ['120', '120'], [' 60 ', '60'], ['99999999999999', '31536000'], ['-5', undefined], ['NaN', undefined], ['1e+21', undefined], ['', undefined],

@@ -9,6 +9,7 @@ import { acceptCache } from '../response/negotiate.js'
 import { Notices, type LogLevel } from '../response/log.js'
 import type { ExtendHook } from '../response/extend.js'
 import type { OpenTelemetry } from '../response/trace.js'
+import { Conformance } from '../response/conformance.js'
 import { Localizer, type Locales, type LocalizedText } from '../response/locale.js'
 
 export type { LogLevel, Locales, LocalizedText, PresetName }
@@ -55,6 +56,13 @@ export interface ProblemDetailsOptions {
   traceIdMember?: string | false
   /** @fastify/sensible's option: the problem schema is also added under this `$id` (`'HttpError'`). */
   sharedSchemaId?: string
+  /**
+   * The development-mode conformance checker: one warning per route and
+   * problem for what RFC 9457 advises against (extension member names outside
+   * §3.2's advice, an `about:blank` title other than the reason phrase, one
+   * type sent with two titles). Default: on when `NODE_ENV` is not `production`.
+   */
+  conformance?: boolean
 }
 
 /** The `onProblem` option: a promise it returns is not awaited; a rejection is logged. */
@@ -68,11 +76,13 @@ export interface Settings extends MappingSettings, ResponseSettings {
   readonly openapi: { readonly defaultResponses: boolean }
   readonly onProblem: ProblemObserver | undefined
   readonly sharedSchemaId: string | undefined
+  /** The conformance checker; `undefined` (and so free) when the option is off. */
+  readonly conformance: Conformance | undefined
 }
 
 const LEVELS = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 const PRESETS = new Set<string>(['postgres', 'prisma', 'mongodb', 'network'])
-const KNOWN = new Set<string>(['typeBase', 'typeDocs', 'requestIdMember', 'instance', 'exposeDetails', 'validationStatus', 'presets', 'locales', 'compat', 'logLevels', 'openapi', 'extend', 'onProblem', 'traceIdMember', 'sharedSchemaId'])
+const KNOWN = new Set<string>(['typeBase', 'typeDocs', 'requestIdMember', 'instance', 'exposeDetails', 'validationStatus', 'presets', 'locales', 'compat', 'logLevels', 'openapi', 'extend', 'onProblem', 'traceIdMember', 'sharedSchemaId', 'conformance'])
 
 /**
  * An option's value, or its default when it is left out. Only `undefined` means
@@ -180,7 +190,7 @@ export function normalizeOptions (options: unknown, otel?: OpenTelemetry): Setti
   const compat = given(opts.compat, false)
   if (compat !== false && compat !== 'fastify') throw new OptionError('compat', "false or 'fastify'", compat)
 
-  for (const flag of ['typeDocs', 'exposeDetails'] as const) {
+  for (const flag of ['typeDocs', 'exposeDetails', 'conformance'] as const) {
     if (opts[flag] !== undefined && typeof opts[flag] !== 'boolean') throw new OptionError(flag, 'a boolean', opts[flag])
   }
 
@@ -223,6 +233,8 @@ export function normalizeOptions (options: unknown, otel?: OpenTelemetry): Setti
     onProblem: opts.onProblem as ProblemObserver | undefined,
     // Read at registration: the warnings are for development only.
     development: process.env.NODE_ENV !== 'production',
-    notices: new Notices()
+    notices: new Notices(),
+    // Decided at registration: in production the checker does not exist.
+    conformance: given(opts.conformance, process.env.NODE_ENV !== 'production') === true ? new Conformance() : undefined
   }
 }

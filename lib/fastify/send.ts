@@ -26,6 +26,7 @@ export function sendProblem (reply: FastifyReply, problem: Problem, settings: Se
   }
   writeHeaders(reply, rendered)
   logProblem(request, rendered.rendering, error, settings.logLevels, problem.failure)
+  if (settings.conformance !== undefined) settings.conformance.check(request, rendered.rendering)
   // Before the body: the span of an instrumentation ends when the response does.
   if (settings.otel !== undefined) recordProblem(settings.otel, request, rendered.rendering, error)
   sendBody(reply, rendered.body)
