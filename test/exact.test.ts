@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import createError from 'http-errors'
 import Boom from '@hapi/boom'
-import problemDetails, { BadRequest, frameworkErrors, ProblemError, ServiceUnavailable, TooManyRequests, type ProblemDetailsOptions } from '../lib/index.js'
+import problemDetails, { BadRequest, frameworkErrors, matchLanguage, ProblemError, ServiceUnavailable, TooManyRequests, type ProblemDetailsOptions } from '../lib/index.js'
 
 // The response is exact whatever comes in: media types as registered, an
 // `instance` that is a URI reference, bodies that are JSON, headers that are
@@ -302,4 +302,61 @@ t.test('framing and representation headers never pass from a problem or an upstr
   t.equal(routeSet.headers['last-modified'], undefined, 'and Last-Modified')
   t.equal(routeSet.headers['set-cookie'], 'route=1', 'the route\'s own cookie stays: the application set it')
   t.same(JSON.parse(routeSet.body).detail, 'after all', 'a readable, uncompressed body')
+})
+
+t.test('translations never mix languages: errors[].detail is in the Content-Language, or nothing is translated', async (t) => {
+  // A stand-in with ajv-i18n's shape (`localize.de(errors)` rewrites each error's message in place).
+  type AjvError = { keyword: string, message?: string }
+  const messages: Record<string, string> = { de: 'muss die Eigenschaft enthalten', fr: 'requiert la propriété', es: 'debe tener la propiedad requerida' }
+  const localize: Record<string, (errors: AjvError[]) => void> = {}
+  for (const language of Object.keys(messages)) {
+    localize[language] = (errors) => { for (const e of errors) if (e.keyword === 'required') e.message = messages[language] }
+  }
+  const summaries: Record<string, string> = { de: 'Die Anfrage ist ungültig', fr: 'La requête n\'est pas valide' }
+  const app = Fastify()
+  // Titles in German and Spanish, not in French.
+  await app.register(problemDetails, { locales: { de: { 400: 'Ungültige Anfrage' }, es: { 400: 'Solicitud incorrecta' } } })
+  app.problemDetails.map('FST_ERR_VALIDATION', (error: Error & { validation: AjvError[], translation?: unknown }, request) => {
+    const language = matchLanguage(request.headers['accept-language'], Object.keys(localize))
+    if (language !== undefined) {
+      const validation = error.validation.map((e) => ({ ...e }))
+      localize[language](validation)
+      error.translation = { language, validation, detail: summaries[language] }
+    }
+    return undefined
+  })
+  app.post('/users', { schema: { body: { type: 'object', required: ['name'] } } }, async () => ({}))
+  t.teardown(() => app.close())
+  const send = async (acceptLanguage?: string) => {
+    const res = await app.inject({ method: 'POST', url: '/users', payload: {}, headers: acceptLanguage === undefined ? {} : { 'accept-language': acceptLanguage } })
+    t.equal(res.statusCode, 400)
+    return { body: res.json(), language: res.headers['content-language'], vary: res.headers.vary }
+  }
+  const english = { title: 'Bad Request', detail: 'body must have required property \'name\'', errors: [{ detail: "must have required property 'name'", pointer: '#/body/name' }] }
+
+  const de = await send('de-AT, en;q=0.5')
+  t.equal(de.language, 'de')
+  t.match(de.body, { title: 'Ungültige Anfrage', detail: 'Die Anfrage ist ungültig', errors: [{ detail: messages.de, pointer: '#/body/name' }] }, 'all in German')
+
+  const fr = await send('fr')
+  t.equal(fr.language, 'en', 'no French title: nothing is translated')
+  t.match(fr.body, english)
+
+  const es = await send('es')
+  t.equal(es.language, 'en', 'a Spanish title but no Spanish detail for a problem that has one: nothing is translated')
+  t.match(es.body, english)
+
+  const none = await send()
+  t.equal(none.language, 'en')
+  t.match(none.body, english)
+  t.equal(none.vary, 'Accept, Accept-Language')
+
+  // Without the recipe's translation, the title alone is translated, as before.
+  const plainApp = Fastify()
+  await plainApp.register(problemDetails, { locales: { de: { 400: 'Ungültige Anfrage' } } })
+  plainApp.post('/users', { schema: { body: { type: 'object', required: ['name'] } } }, async () => ({}))
+  t.teardown(() => plainApp.close())
+  const titleOnly = await plainApp.inject({ method: 'POST', url: '/users', payload: {}, headers: { 'accept-language': 'de' } })
+  t.equal(titleOnly.json().title, 'Ungültige Anfrage')
+  t.equal(titleOnly.headers['content-language'], 'de')
 })

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { ProblemError, plainProblem as plain, retryAfterValue, type Problem, type ProblemHeaders } from '../model/problem.js'
+import { ProblemError, plainProblem as plain, retryAfterValue, type Problem, type ProblemHeaders, type ProblemTranslation } from '../model/problem.js'
 import { sealedLayer, type InternalMapper, type MappingSettings, type Matcher, type ProblemRegistry } from './registry.js'
 import { isErrorStatus, reasonPhrase } from '../model/status.js'
 import { ValidationProblem, validationEntries } from '../model/validation.js'
@@ -23,12 +23,32 @@ add(ValidationProblem, (error: ValidationProblem, _request: FastifyRequest, sett
 })
 
 // Fastify's schema validation: one errors[] entry per Ajv error (RFC 9457 §3 example).
-add('FST_ERR_VALIDATION', (error: { message?: unknown, validation?: unknown, validationContext?: unknown }, _request: FastifyRequest, settings: MappingSettings) => {
+add('FST_ERR_VALIDATION', (error: { message?: unknown, validation?: unknown, validationContext?: unknown, translation?: unknown }, _request: FastifyRequest, settings: MappingSettings) => {
   const status = settings.validationStatus
-  return plain(status, typeof error.message === 'string' ? error.message : 'The request is not valid', {
-    errors: validationEntries(error.validation, error.validationContext)
-  })
+  const detail = typeof error.message === 'string' ? error.message : 'The request is not valid'
+  const errors = validationEntries(error.validation, error.validationContext)
+  const translation = translationOf(error.translation, error.validationContext)
+  if (translation === undefined) return plain(status, detail, { errors })
+  // A ProblemError passes through the registry as it is, translation and all.
+  const problem = new ProblemError({ status, detail, extensions: { errors } })
+  Object.defineProperty(problem, 'translation', { value: translation })
+  return problem
 })
+
+/**
+ * A translating mapping's `error.translation = { language, validation, detail? }`
+ * (docs/localization.md): the Ajv errors rewritten in `language`, as `errors[]`.
+ */
+function translationOf (given: unknown, context: unknown): ProblemTranslation | undefined {
+  if (given === null || typeof given !== 'object') return undefined
+  try {
+    const { language, validation, detail } = given as { language?: unknown, validation?: unknown, detail?: unknown }
+    if (typeof language !== 'string' || !Array.isArray(validation)) return undefined
+    return { language, detail: typeof detail === 'string' ? detail : undefined, extensions: { errors: validationEntries(validation, context) } }
+  } catch {
+    return undefined
+  }
+}
 
 /** Fixed details for the body errors: Fastify's messages may quote the client's bytes. */
 const MALFORMED_JSON = 'The request body is not valid JSON'

@@ -89,6 +89,20 @@ export interface Problem {
    * threw. Logged on the problem's one log line, never sent.
    */
   readonly failure?: unknown
+  /**
+   * The problem's detail and extension members in another language, given by
+   * a mapping that translated them (the ajv-i18n recipe, docs/localization.md).
+   * Sent only together with a title in the same language, else not at all.
+   */
+  readonly translation?: ProblemTranslation
+}
+
+/** A problem's detail and extension members in one language (docs/localization.md). */
+export interface ProblemTranslation {
+  /** the language tag they are written in */
+  readonly language: string
+  readonly detail: string | undefined
+  readonly extensions: Extensions
 }
 
 const hasOwn = Object.prototype.hasOwnProperty

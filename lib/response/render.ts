@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { GENERIC_500, retryAfterField, type Extensions, type Problem, type ProblemHeaders } from '../model/problem.js'
+import { GENERIC_500, retryAfterField, type Extensions, type Problem, type ProblemHeaders, type ProblemTranslation } from '../model/problem.js'
 import { ABOUT_BLANK, resolveTypeOrKeep } from '../model/type-uri.js'
 import { isErrorStatus, reasonPhrase } from '../model/status.js'
 import { ownStatus, type StatusShaped } from '../mapping/error-status.js'
@@ -10,7 +10,7 @@ import { serializeXml } from './xml.js'
 import { logFailure, type LogLevel } from './log.js'
 import { extendMembers, type ExtendSettings } from './extend.js'
 import { traceIdOf, type OpenTelemetry } from './trace.js'
-import type { Localizer } from './locale.js'
+import { DEFAULT_LANGUAGE, type Localizer, type Translated } from './locale.js'
 import { pathOf, uriReference } from './url.js'
 
 /** What the response layer needs of an app's options (precomputed at registration). */
@@ -143,7 +143,7 @@ function validHeaders (headers: ProblemHeaders, status: number): Array<readonly 
 }
 
 /** A member of a problem as it reads now; `undefined` when its getter throws. */
-function member (problem: Problem, key: 'type' | 'title' | 'detail' | 'instance' | 'extensions' | 'headers'): unknown {
+function member (problem: Problem, key: 'type' | 'title' | 'detail' | 'instance' | 'extensions' | 'headers' | 'translation'): unknown {
   try {
     return problem[key]
   } catch {
@@ -239,12 +239,34 @@ export function renderProblem (problem: Problem, request: FastifyRequest, settin
   const extend = settings.extend
   if (extend !== undefined) rendering.added = extendMembers(extend, request, rendering, settings)
   // RFC 9457 §3.1.3: the title (and a detail with a template) in the client's language.
-  const translated = settings.localizer?.localize(rendering, typeof type === 'string' && type !== '' ? type : ABOUT_BLANK, request.headers['accept-language'])
+  const definedType = typeof type === 'string' && type !== '' ? type : ABOUT_BLANK
+  const localizer = settings.localizer
+  let translated: Translated | undefined
   let sent = rendering
-  if (translated !== undefined && (translated.title !== rendering.title || translated.detail !== rendering.detail)) {
-    sent = Object.assign({}, rendering)
-    sent.title = translated.title
-    sent.detail = translated.detail
+  const translation = member(problem, 'translation') as ProblemTranslation | undefined
+  if (translation !== undefined) {
+    // A mapping translated the detail and members (the ajv-i18n recipe): they
+    // are sent only with a title in the same language, and a detail in it when
+    // the problem has one; else every part stays untranslated (never a mix
+    // under one Content-Language).
+    const inLanguage = localizer?.localizeIn(rendering, definedType, translation.language)
+    const detail = translation.detail ?? inLanguage?.detail
+    if (inLanguage !== undefined && (detail !== undefined || rendering.detail === undefined)) {
+      translated = inLanguage
+      sent = Object.assign({}, rendering)
+      sent.title = inLanguage.title
+      sent.detail = detail
+      sent.extensions = translation.extensions
+    } else {
+      translated = { language: DEFAULT_LANGUAGE, title: rendering.title, detail: rendering.detail }
+    }
+  } else {
+    translated = localizer?.localize(rendering, definedType, request.headers['accept-language'])
+    if (translated !== undefined && (translated.title !== rendering.title || translated.detail !== rendering.detail)) {
+      sent = Object.assign({}, rendering)
+      sent.title = translated.title
+      sent.detail = translated.detail
+    }
   }
   const headers = member(problem, 'headers')
   return {
