@@ -14,7 +14,7 @@ const J = JSON_FORMAT
 const X = PROBLEM_XML
 const NAMES = ['problem+json', 'json', 'problem+xml']
 /** The Content-Type each format is sent with. */
-const CONTENT_TYPES = ['application/problem+json; charset=utf-8', 'application/json; charset=utf-8', 'application/problem+xml; charset=utf-8']
+const CONTENT_TYPES = ['application/problem+json', 'application/json', 'application/problem+xml']
 
 /** The negotiation table as implemented (docs/negotiation.md has the same rows). */
 const TABLE: Array<[string | undefined, Format]> = [
