@@ -8,6 +8,11 @@ import { extensionKeys, type Rendering } from './serialize.js'
 const MAX_WARNINGS = 1000
 /** How many types one app remembers the first title of. */
 const MAX_TYPES = 1000
+/**
+ * The longest type and title remembered, and the longest key of a warning: with
+ * the counts above, the checker holds a few MB at most, whatever the problems.
+ */
+const MAX_REMEMBERED = 2048
 
 /**
  * The development-mode conformance checker (the `conformance` option, on when
@@ -36,7 +41,7 @@ export class Conformance {
       // RFC 9457 §3.1.3: the title of a type should not change from occurrence to occurrence.
       const first = this.#titles.get(type)
       if (first === undefined) {
-        if (this.#titles.size < MAX_TYPES) this.#titles.set(type, title)
+        if (this.#titles.size < MAX_TYPES && type.length <= MAX_REMEMBERED && title.length <= MAX_REMEMBERED) this.#titles.set(type, title)
       } else if (first !== title) {
         this.#warn(request, route, 'two-titles', type + '\0' + title, { route, type, title, firstTitle: first },
           'one problem type is sent with two different titles (RFC 9457 §3.1.3: the title should not change from occurrence to occurrence); put what varies in the detail')
@@ -60,7 +65,8 @@ export class Conformance {
   }
 
   #warn (request: FastifyRequest, route: string, kind: string, what: string, fields: Record<string, unknown>, message: string): void {
-    const key = kind + '\0' + route + '\0' + what
+    // Cut to a bound: two warnings that differ only past it count as one.
+    const key = (kind + '\0' + route + '\0' + what).slice(0, MAX_REMEMBERED)
     if (this.#warned.has(key) || this.#warned.size >= MAX_WARNINGS) return
     this.#warned.add(key)
     request.log.warn(fields, 'fastify-problem-details: ' + message)
