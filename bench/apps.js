@@ -31,7 +31,7 @@ const DETAIL = 'User 1 does not exist'
  * answers 404 with a problem body, the physical limit of a problem response.
  */
 const PRECOMPUTED = JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: DETAIL, instance: '/baseline' })
-const PROBLEM_JSON = 'application/problem+json; charset=utf-8'
+const PROBLEM_JSON = 'application/problem+json'
 
 /** A validation failure: `limit` must be an integer, the bench sends `abc`. */
 const querySchema = {

@@ -101,7 +101,7 @@ t.test('a throwing serializer: the problem is sent, never through that serialize
   const a = await app.inject('/reply-serializer')
   t.equal(a.statusCode, 500)
   t.equal(a.json().status, 500)
-  t.match(a.headers['content-type'], /^application\/problem\+json/)
+  t.equal(a.headers['content-type'], 'application/problem+json')
   t.notMatch(a.body, /exploded/)
   t.equal(errorLines(log, 'serializer exploded C').length, 1, 'one log line')
 
@@ -237,7 +237,7 @@ t.test('a request that fails while the server closes still gets a problem; a fai
   const res = await pending
   t.equal(res.statusCode, 500, 'the in-flight request is answered')
   t.equal((await res.body.json() as { status: number }).status, 500)
-  t.match(res.headers['content-type'], /^application\/problem\+json/)
+  t.equal(res.headers['content-type'], 'application/problem+json')
   await t.rejects(closing, /onClose failed J/, 'the onClose error surfaces from close(), where the caller sees it')
   t.equal(errorLines(log, 'failed during close I').length, 1)
   t.equal(app.server.listening, false, 'the server is closed anyway')

@@ -51,7 +51,7 @@ t.test('pages, JSON by Accept, 404s and headers (inject, absolute typeBase)', as
   t.notMatch(html.body, /<a href="https:\/\/elsewhere/)
 
   const json = await app.inject({ url: '/problems/', headers: { accept: 'application/json' } })
-  t.match(json.headers['content-type'], /^application\/json/)
+  t.equal(json.headers['content-type'], 'application/json')
   const index = json.json()
   const credit = index.types.find((e: { title: string }) => e.title === 'You do not have enough credit')
   t.match(credit, {
@@ -72,7 +72,7 @@ t.test('pages, JSON by Accept, 404s and headers (inject, absolute typeBase)', as
 
   const missing = await app.inject('/problems/nothing-here')
   t.equal(missing.statusCode, 404)
-  t.match(missing.headers['content-type'], /^application\/problem\+json/)
+  t.equal(missing.headers['content-type'], 'application/problem+json')
   t.equal(missing.json().instance, '/problems/nothing-here')
   t.equal((await app.inject('/problems/cat-out-of-credit?x=1')).statusCode, 200, 'a query string does not hide the page')
   t.equal((await app.inject({ method: 'HEAD', url: '/problems/cat-out-of-credit' })).statusCode, 200)

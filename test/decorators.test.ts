@@ -32,7 +32,7 @@ t.test('all 41 helpers, by name, status and title', async (t) => {
     const title = expectedTitle(status)
     const plain = await fastify.inject('/' + helper)
     t.equal(plain.statusCode, status, `reply.${helper}() sends ${status}`)
-    t.equal(plain.headers['content-type'], 'application/problem+json; charset=utf-8')
+    t.equal(plain.headers['content-type'], 'application/problem+json')
     t.same(plain.json(), { type: 'about:blank', title, status, instance: '/' + helper })
     const detailed = await fastify.inject(`/${helper}/detail`)
     t.same(detailed.json(), { type: 'about:blank', title, status, detail: 'Because', instance: `/${helper}/detail`, field: 'email' })

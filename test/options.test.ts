@@ -54,6 +54,8 @@ const bad: Array<[string, Record<string, unknown>, RegExp?]> = [
   ['logLevels.5xx', { logLevels: { '5xx': 50 } }],
   ['openapi', { openapi: true }],
   ['openapi', { openapi: { defaultResponses: 'yes' } }],
+  ['conformance', { conformance: 'yes' }, /a boolean/],
+  ['conformance', { conformance: null }],
   ['typoBase', { typoBase: 'https://x/' }, /a known option/]
 ]
 

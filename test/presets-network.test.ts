@@ -138,7 +138,7 @@ t.test('with the network preset, upstream failures become 502/503/504 problems t
   for (const [path, status] of expected) {
     const res = await app.inject(path)
     t.equal(res.statusCode, status, `${path} answers ${status}`)
-    t.match(res.headers['content-type'], /^application\/problem\+json/)
+    t.equal(res.headers['content-type'], 'application/problem+json')
     t.equal(res.headers['cache-control'], 'no-store')
     t.same(res.json(), { type: 'about:blank', title: http.STATUS_CODES[status], status, detail: details[status], instance: path, requestId: res.json().requestId }, `${path} body`)
     assertNoLeak(t, res.body, up)

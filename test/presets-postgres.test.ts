@@ -220,7 +220,7 @@ t.test('with the postgres preset, each driver error becomes its problem and carr
   for (const [method, url, status, detail, extensions, retryAfter] of cases) {
     const res = await app.inject({ method: method as 'GET', url })
     t.equal(res.statusCode, status, `${method} ${url} answers ${status}`)
-    t.match(res.headers['content-type'], /^application\/problem\+json/)
+    t.equal(res.headers['content-type'], 'application/problem+json')
     const body = res.json()
     t.same(body, { type: 'about:blank', title: body.title, status, detail, instance: url, requestId: body.requestId, ...extensions }, `${url}: members`)
     t.equal(res.headers['retry-after'], retryAfter, `${url}: Retry-After ${retryAfter ?? 'absent'}`)

@@ -144,6 +144,20 @@ const accept = fc.oneof(
   fc.string({ maxLength: 40 })
 )
 
+const MEDIA_TYPES = new Set(['application/problem+json', 'application/json', 'application/problem+xml'])
+// RFC 3986 §4.1: no character outside unreserved / reserved / pct-encoded.
+const URI_REFERENCE_CHARS = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?#[\]]|%[0-9A-Fa-f]{2})*$/
+const IMF_FIXDATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) \d{2}:\d{2}:\d{2} GMT$/
+/** Framing and representation headers: never from a problem (the test routes set none themselves). */
+const NEVER_SENT = ['transfer-encoding', 'content-encoding', 'content-range', 'content-location', 'content-md5', 'digest', 'content-digest', 'etag', 'last-modified', 'upgrade', 'trailer']
+
+/** `Retry-After` as this plugin sends it: delta-seconds up to a year, or an IMF-fixdate of 1970–9999 naming a real date. */
+function validRetryAfter (value: string): boolean {
+  if (/^\d+$/.test(value)) return Number(value) <= 365 * 24 * 3600
+  const match = IMF_FIXDATE.exec(value)
+  return match !== null && Number(match[1]) >= 1970 && new Date(Date.parse(value)).toUTCString() === value
+}
+
 const xml = new XMLParser({ ignoreAttributes: true, processEntities: true, parseTagValue: false })
 
 /** Throws (with what was wrong) unless the response is a valid RFC 9457 problem, in JSON or XML. */
@@ -152,6 +166,8 @@ function assertProblem (res: LightMyRequestResponse): void {
   const what = `${res.statusCode} ${contentType} ${res.body.slice(0, 300)}`
   if (res.statusCode < 400 || res.statusCode > 599) throw new Error('not an error status: ' + what)
   let body: Record<string, unknown>
+  // RFC 9457 §6: the media types exactly as registered, with no parameters.
+  if (!MEDIA_TYPES.has(contentType)) throw new Error('not exactly a problem media type: ' + what)
   if (/^application\/problem\+xml(;|$)/.test(contentType)) {
     // RFC 9457 Appendix B: a well-formed document whose root is <problem>.
     if (XMLValidator.validate(res.body) !== true) throw new Error('body is not well-formed XML: ' + what)
@@ -171,6 +187,12 @@ function assertProblem (res: LightMyRequestResponse): void {
   if (body.status !== res.statusCode) throw new Error('status member differs from the HTTP status: ' + what)
   if (typeof body.type !== 'string' || typeof body.title !== 'string') throw new Error('type or title missing: ' + what)
   if ('detail' in body && typeof body.detail !== 'string') throw new Error('detail is not a string: ' + what)
+  if ('instance' in body && (typeof body.instance !== 'string' || !URI_REFERENCE_CHARS.test(body.instance))) throw new Error('instance is not a URI reference: ' + what)
+  const retryAfter = res.headers['retry-after']
+  if (retryAfter !== undefined && !validRetryAfter(String(retryAfter))) throw new Error('invalid Retry-After ' + String(retryAfter) + ': ' + what)
+  for (const name of NEVER_SENT) {
+    if (res.headers[name] !== undefined) throw new Error(`${name} passed from a problem: ` + what)
+  }
   if (Object.prototype.hasOwnProperty.call(body, '__proto__')) throw new Error('__proto__ member emitted: ' + what)
   for (const [name, value] of Object.entries(res.headers)) {
     if (/[\r\n]/.test(String(value)) || name === 'x-injected') throw new Error('header injection: ' + name)
@@ -427,6 +449,60 @@ t.test('problems with hostile extension members and headers answer valid problem
   }))
 })
 
+/** The members of a `ProblemError` a route or a mapper can change after construction. */
+const mutableMember = fc.constantFrom('title', 'detail', 'type', 'instance', 'extensions', 'headers', 'status')
+/** What a member is changed to: undefined, a function, a symbol, a number, a getter that throws, and every hostile value. */
+const mutation: fc.Arbitrary<FieldSpec> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(undefined, null, () => 'x', Symbol('m'), 42, -1, NaN, '', 'about:blank', 'x"y<z> é', { a: 1 }, [1], 10n, new Date(8.64e15))
+      .map((value) => ({ kind: 'value' as const, value }))
+  },
+  { weight: 1, arbitrary: fc.constant({ kind: 'throws' as const }) },
+  { weight: 3, arbitrary: fieldSpec },
+  { weight: 1, arbitrary: headers.map((value) => ({ kind: 'value' as const, value })) }
+)
+/** What `genReqId` returns: a string, or anything at all. */
+const requestId = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom(undefined, null, 7, NaN, 10n, Symbol('id'), { id: 1 }, () => 'x', ''), anything)
+
+t.test('problems changed after construction, and odd request ids, answer valid problems', async (t) => {
+  const cases = new Map<string, { mutations: Array<[string, FieldSpec]>, id: unknown, init: Record<string, unknown> }>()
+  const app = await build(t, {}, {
+    logger: { level: 'info', stream: nullStream() },
+    genReqId: (req) => cases.get(String(req.headers['x-case']))?.id as string
+  })
+  function mutated (request: FastifyRequest): ProblemError {
+    const spec = cases.get(String(request.headers['x-case']))
+    if (spec === undefined) throw new Error('no case')
+    const problem = new ProblemError({ status: 409, type: 'https://example.com/conflict', title: 'Conflict', detail: 'd', instance: '/i', headers: { 'retry-after': 5 }, ...spec.init })
+    for (const [name, field] of spec.mutations) {
+      // Built as a member of a holder, then moved onto the problem with its getter or cycle intact.
+      const holder = hostile({ kind: 'object', base: 'plain', fields: [['v', field]], wrap: 'none' }) as object
+      const descriptor = Object.getOwnPropertyDescriptor(holder, 'v') as PropertyDescriptor
+      Object.defineProperty(problem, name, { ...descriptor, configurable: true })
+    }
+    return problem
+  }
+  app.get('/ok', async () => ({ ok: true }))
+  app.get('/throw', async (request) => { throw mutated(request) })
+  app.get('/reply', async (request, reply) => reply.problem(mutated(request)))
+  await app.ready()
+
+  const init = fc.record({ status: statusLike, retryAfter: fc.oneof(fc.double(), fc.date({ noInvalidDate: false }), fc.integer()) }, { requiredKeys: [] })
+  await check(t, 'problems changed after construction', fc.asyncProperty(fc.array(fc.tuple(mutableMember, mutation), { maxLength: 4 }), requestId, init, fc.constantFrom('/throw', '/reply'), accept,
+    async (mutations, id, init, url, accept) => {
+      const key = String(nextCase++)
+      cases.set(key, { mutations, id, init })
+      try {
+        const res = await bounded(app, { url, headers: accept === undefined ? { 'x-case': key } : { 'x-case': key, accept } })
+        assertProblem(res)
+        await assertServing(app)
+      } finally {
+        cases.delete(key)
+      }
+    }))
+})
+
 t.test('BigInt extension members are sent as decimal strings', async (t) => {
   const app = await build(t)
   app.get('/', async () => { throw new ProblemError({ status: 409, extensions: { balance: 12345678901234567890n, nested: { big: 1n } } }) })
@@ -454,7 +530,7 @@ t.test('found by the properties: a hostile value from a mapper never reaches Fas
   for (mode of ['throw-revoked', 'proxy-throws', 'proxy-lies']) {
     const res = await app.inject('/')
     t.equal(res.statusCode, 500, mode)
-    t.match(res.headers['content-type'], /^application\/problem\+json/, `${mode}: a problem, not Fastify's default error`)
+    t.equal(res.headers['content-type'], 'application/problem+json', `${mode}: a problem, not Fastify's default error`)
     t.equal(res.json().status, 500)
     t.notMatch(res.body, /hostile|secret/, `${mode}: nothing of the hostile value`)
   }

@@ -44,7 +44,7 @@ for (const order of ['before', 'after'] as const) {
     t.equal((await app.inject('/things')).statusCode, 200)
     const res = await app.inject('/things')
     t.equal(res.statusCode, 429)
-    t.match(res.headers['content-type'], /^application\/problem\+json/)
+    t.equal(res.headers['content-type'], 'application/problem+json')
     t.same(res.json(), { type: 'about:blank', title: 'Too Many Requests', status: 429, detail: 'Rate limit exceeded, retry in 1 minute', instance: '/things', requestId: res.json().requestId })
     t.equal(res.headers['retry-after'], '60', 'Retry-After from the window')
     t.equal(res.headers['x-ratelimit-limit'], '2')
@@ -99,7 +99,7 @@ for (const order of ['before', 'after'] as const) {
     for (const url of order === 'after' ? ['/things', '/status'] : ['/things']) {
       const res = await app.inject(url)
       t.equal(res.statusCode, 503, `${url} is shed`)
-      t.match(res.headers['content-type'], /^application\/problem\+json/)
+      t.equal(res.headers['content-type'], 'application/problem+json')
       t.same(res.json(), { type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'The server is under too much load to answer; retry later', instance: url, requestId: res.json().requestId })
       t.equal(res.headers['retry-after'], '7', 'the Retry-After under-pressure was configured with')
       t.equal(res.headers['cache-control'], 'no-store')

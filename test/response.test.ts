@@ -16,7 +16,7 @@ t.test('the five members, with status always equal to the HTTP status', async (t
 
   const full = await fastify.inject('/full')
   t.equal(full.statusCode, 403)
-  t.equal(full.headers['content-type'], 'application/problem+json; charset=utf-8')
+  t.equal(full.headers['content-type'], 'application/problem+json')
   t.same(full.json(), { type: 'https://e.x/p/credit', title: 'Out of credit', status: 403, detail: 'Balance 20, cost 30', instance: '/accounts/1/tx/7', requestId: 'req-1' })
   t.same(Object.keys(full.json()).slice(0, 5), ['type', 'title', 'status', 'detail', 'instance'], 'standard members first')
 
@@ -173,7 +173,7 @@ t.test('problem headers that could inject or break the response are dropped', as
   t.notOk('set-cookie' in res.headers)
   t.notOk('x-utf' in res.headers)
   t.notOk('x-nan' in res.headers)
-  t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8', 'the plugin owns Content-Type')
+  t.equal(res.headers['content-type'], 'application/problem+json', 'the plugin owns Content-Type')
   t.equal(res.headers.vary, 'Accept', 'and Vary')
 })
 
@@ -291,6 +291,6 @@ t.test('a real client sees the same problem over HTTP', async (t) => {
   const address = await fastify.listen({ host: '127.0.0.1', port: 0 })
   const res = await fetch(address + '/?x=1')
   t.equal(res.status, 404)
-  t.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8')
+  t.equal(res.headers.get('content-type'), 'application/problem+json')
   t.same(await res.json(), { type: 'about:blank', title: 'Not Found', status: 404, detail: 'User with id 1 was not found', instance: '/', requestId: 'req-1', resource: 'User', key: { id: 1 } })
 })

@@ -27,7 +27,7 @@ t.test('httpErrors.<name>(message?) for each of sensible\'s names: a problem err
     t.equal(typeof error.name, 'string')
     const res = await app.inject('/' + name)
     t.equal(res.statusCode, status)
-    t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
+    t.equal(res.headers['content-type'], 'application/problem+json')
     t.equal(res.json().detail, status < 500 ? 'Because ' + name : undefined, status < 500 ? '4xx message as detail' : 'no 5xx message')
   }
   t.equal(Object.keys(app.httpErrors).filter((k) => k in NAMES).length, 41)

@@ -248,11 +248,17 @@ export function prefersJson (accept: string | undefined): boolean {
   return json > html
 }
 
+function asIs (body: string): string {
+  return body
+}
+
 function send (reply: FastifyReply, html: string, json: string, request: FastifyRequest): FastifyReply {
   reply.header('vary', 'Accept')
   reply.header('cache-control', 'public, max-age=300')
   reply.header('x-content-type-options', 'nosniff')
-  if (prefersJson(request.headers.accept)) return reply.type('application/json; charset=utf-8').send(json)
+  // A serializer that returns the string as is: without one, Fastify appends
+  // `; charset=utf-8`, which `application/json` does not define (RFC 8259 §11).
+  if (prefersJson(request.headers.accept)) return reply.type('application/json').serializer(asIs).send(json)
   reply.header('content-security-policy', CSP)
   return reply.type('text/html; charset=utf-8').send(html)
 }

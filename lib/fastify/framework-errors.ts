@@ -1,9 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { registrySettings, type ProblemRegistry } from '../mapping/registry.js'
-import { LAST_RESORT_BODY, LAST_RESORT_TYPE } from '../response/render.js'
 import { resolveError } from './error-handler.js'
 import type { Settings } from './options.js'
-import { sendProblem } from './send.js'
+import { sendLastResort, sendProblem } from './send.js'
 
 /**
  * Fastify's `frameworkErrors` server option, answering problems.
@@ -23,7 +22,7 @@ export function frameworkErrors (error: FastifyError, request: FastifyRequest, r
   const registry = (request.server as unknown as { problemDetails?: ProblemRegistry }).problemDetails
   if (registry === undefined) {
     // The plugin is not registered (yet): still answer, with the generic problem.
-    reply.code(500).header('content-type', LAST_RESORT_TYPE).send(LAST_RESORT_BODY)
+    sendLastResort(reply)
     return
   }
   const settings = registrySettings(registry) as Settings

@@ -9,6 +9,7 @@ import { acceptCache } from '../response/negotiate.js'
 import { Notices, type LogLevel } from '../response/log.js'
 import type { ExtendHook } from '../response/extend.js'
 import type { OpenTelemetry } from '../response/trace.js'
+import { Conformance } from '../response/conformance.js'
 import { Localizer, type Locales, type LocalizedText } from '../response/locale.js'
 
 export type { LogLevel, Locales, LocalizedText, PresetName }
@@ -62,6 +63,13 @@ export interface ProblemDetailsOptions {
    * Default `'warn'`, and `false` when `NODE_ENV` is `production`.
    */
   contractCheck?: 'warn' | 'throw' | false
+  /**
+   * The development-mode conformance checker: one warning per route and
+   * problem for what RFC 9457 advises against (extension member names outside
+   * §3.2's advice, an `about:blank` title other than the reason phrase, one
+   * type sent with two titles). Default: on when `NODE_ENV` is not `production`.
+   */
+  conformance?: boolean
 }
 
 /** The `onProblem` option: a promise it returns is not awaited; a rejection is logged. */
@@ -81,11 +89,13 @@ export interface Settings extends MappingSettings, ResponseSettings {
   /** The contract check's per-route results, keyed by the route's response schemas. */
   readonly contracts: WeakMap<object, Map<string, ContractDeclared>>
   readonly sharedSchemaId: string | undefined
+  /** The conformance checker; `undefined` (and so free) when the option is off. */
+  readonly conformance: Conformance | undefined
 }
 
 const LEVELS = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 const PRESETS = new Set<string>(['postgres', 'prisma', 'mongodb', 'network'])
-const KNOWN = new Set<string>(['typeBase', 'typeDocs', 'requestIdMember', 'instance', 'exposeDetails', 'validationStatus', 'presets', 'locales', 'compat', 'logLevels', 'openapi', 'extend', 'onProblem', 'traceIdMember', 'sharedSchemaId', 'contractCheck'])
+const KNOWN = new Set<string>(['typeBase', 'typeDocs', 'requestIdMember', 'instance', 'exposeDetails', 'validationStatus', 'presets', 'locales', 'compat', 'logLevels', 'openapi', 'extend', 'onProblem', 'traceIdMember', 'sharedSchemaId', 'contractCheck', 'conformance'])
 
 /**
  * An option's value, or its default when it is left out. Only `undefined` means
@@ -193,7 +203,7 @@ export function normalizeOptions (options: unknown, otel?: OpenTelemetry): Setti
   const compat = given(opts.compat, false)
   if (compat !== false && compat !== 'fastify') throw new OptionError('compat', "false or 'fastify'", compat)
 
-  for (const flag of ['typeDocs', 'exposeDetails'] as const) {
+  for (const flag of ['typeDocs', 'exposeDetails', 'conformance'] as const) {
     if (opts[flag] !== undefined && typeof opts[flag] !== 'boolean') throw new OptionError(flag, 'a boolean', opts[flag])
   }
 
@@ -244,6 +254,8 @@ export function normalizeOptions (options: unknown, otel?: OpenTelemetry): Setti
     development,
     contractCheck,
     contracts: new WeakMap(),
-    notices: new Notices()
+    notices: new Notices(),
+    // Decided at registration: in production the checker does not exist.
+    conformance: given(opts.conformance, development) === true ? new Conformance() : undefined
   }
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { GENERIC_500, type Problem } from '../model/problem.js'
-import { LAST_RESORT_BODY, LAST_RESORT_TYPE, renderProblem, type Rendered } from '../response/render.js'
+import { LAST_RESORT_BODY, LAST_RESORT_TYPE, REPRESENTATION_HEADERS, renderProblem, type Rendered } from '../response/render.js'
 import { logFailure, logFailureOnce, logProblem } from '../response/log.js'
 import { documentOf } from '../response/serialize.js'
 import { activeSpan, type OpenTelemetry, type SpanLike } from '../response/trace.js'
@@ -39,6 +39,7 @@ export function sendProblem (reply: FastifyReply, problem: Problem, settings: Se
   }
   writeHeaders(reply, rendered)
   logProblem(request, rendered.rendering, error, settings.logLevels, problem.failure)
+  if (settings.conformance !== undefined) settings.conformance.check(request, rendered.rendering)
   // Before the body: the span of an instrumentation ends when the response does.
   if (settings.otel !== undefined) recordProblem(settings.otel, request, rendered.rendering, error)
   sendBody(reply, rendered.body)
@@ -91,6 +92,7 @@ function observe (settings: Settings, doc: Record<string, unknown>, request: Fas
 function writeHeaders (reply: FastifyReply, rendered: Rendered): void {
   const status = rendered.status
   reply.code(status)
+  clearRepresentation(reply)
   const headers = rendered.headers
   if (headers !== undefined) {
     for (let i = 0; i < headers.length; i++) reply.header(headers[i][0], headers[i][1])
@@ -106,9 +108,21 @@ function writeHeaders (reply: FastifyReply, rendered: Rendered): void {
   reply.header('content-type', rendered.contentType)
 }
 
+/**
+ * Removes what the route may have set for the body it meant to send
+ * (`Content-Encoding`, `ETag`, …, lib/response/render.ts): the body is now
+ * the problem. Compression plugins set theirs later, in `onSend`.
+ */
+function clearRepresentation (reply: FastifyReply): void {
+  for (let i = 0; i < REPRESENTATION_HEADERS.length; i++) {
+    if (reply.hasHeader(REPRESENTATION_HEADERS[i])) reply.removeHeader(REPRESENTATION_HEADERS[i])
+  }
+}
+
 /** The generic 500 when rendering failed: English JSON, never cached, still varying by `Accept`. */
-function sendLastResort (reply: FastifyReply): void {
+export function sendLastResort (reply: FastifyReply): void {
   reply.code(500)
+  clearRepresentation(reply)
   reply.header('content-type', LAST_RESORT_TYPE)
   reply.header('cache-control', 'no-store')
   addVary(reply, 'Accept')
@@ -116,11 +130,19 @@ function sendLastResort (reply: FastifyReply): void {
   sendBody(reply, LAST_RESORT_BODY)
 }
 
+/** The body as it is: it is serialized already. */
+function asIs (body: string): string {
+  return body
+}
+
 function sendBody (reply: FastifyReply, body: string): void {
   // The body is serialized already: a serializer set with `reply.serializer()`
   // would run on this string too (Fastify applies it to strings), and one that
   // throws would hand the error to Fastify's default handler, message and all.
-  reply.serializer(null as unknown as (payload: unknown) => string)
+  // A serializer of our own rather than none: without one, Fastify appends
+  // `; charset=utf-8` to a JSON media type, and RFC 9457 §6.1 registers
+  // `application/problem+json` with no parameters.
+  reply.serializer(asIs)
   reply.send(body)
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { ProblemError, plainProblem as plain, retryAfterValue, type Problem, type ProblemHeaders } from '../model/problem.js'
+import { ProblemError, plainProblem as plain, retryAfterValue, type Problem, type ProblemHeaders, type ProblemTranslation } from '../model/problem.js'
 import { sealedLayer, type InternalMapper, type MappingSettings, type Matcher, type ProblemRegistry } from './registry.js'
 import { isErrorStatus, reasonPhrase } from '../model/status.js'
 import { ValidationProblem, validationEntries } from '../model/validation.js'
@@ -23,12 +23,32 @@ add(ValidationProblem, (error: ValidationProblem, _request: FastifyRequest, sett
 })
 
 // Fastify's schema validation: one errors[] entry per Ajv error (RFC 9457 §3 example).
-add('FST_ERR_VALIDATION', (error: { message?: unknown, validation?: unknown, validationContext?: unknown }, _request: FastifyRequest, settings: MappingSettings) => {
+add('FST_ERR_VALIDATION', (error: { message?: unknown, validation?: unknown, validationContext?: unknown, translation?: unknown }, _request: FastifyRequest, settings: MappingSettings) => {
   const status = settings.validationStatus
-  return plain(status, typeof error.message === 'string' ? error.message : 'The request is not valid', {
-    errors: validationEntries(error.validation, error.validationContext)
-  })
+  const detail = typeof error.message === 'string' ? error.message : 'The request is not valid'
+  const errors = validationEntries(error.validation, error.validationContext)
+  const translation = translationOf(error.translation, error.validationContext)
+  if (translation === undefined) return plain(status, detail, { errors })
+  // A ProblemError passes through the registry as it is, translation and all.
+  const problem = new ProblemError({ status, detail, extensions: { errors } })
+  Object.defineProperty(problem, 'translation', { value: translation })
+  return problem
 })
+
+/**
+ * A translating mapping's `error.translation = { language, validation, detail? }`
+ * (docs/localization.md): the Ajv errors rewritten in `language`, as `errors[]`.
+ */
+function translationOf (given: unknown, context: unknown): ProblemTranslation | undefined {
+  if (given === null || typeof given !== 'object') return undefined
+  try {
+    const { language, validation, detail } = given as { language?: unknown, validation?: unknown, detail?: unknown }
+    if (typeof language !== 'string' || !Array.isArray(validation)) return undefined
+    return { language, detail: typeof detail === 'string' ? detail : undefined, extensions: { errors: validationEntries(validation, context) } }
+  } catch {
+    return undefined
+  }
+}
 
 /** Fixed details for the body errors: Fastify's messages may quote the client's bytes. */
 const MALFORMED_JSON = 'The request body is not valid JSON'
@@ -52,6 +72,32 @@ const malformed = Object.freeze(plain(400, MALFORMED_JSON))
 add(SyntaxError, (error: SyntaxError & { statusCode?: unknown }) => error.statusCode === 400 ? malformed : undefined)
 
 /**
+ * The headers of an http-errors or Boom error, without `Set-Cookie`: a
+ * library's or upstream's cookie is never forwarded (a problem's own
+ * `headers` may set one deliberately). Everything else goes through the one
+ * header filter of the response path (lib/response/render.ts).
+ */
+function upstreamHeaders (headers: unknown): ProblemHeaders | undefined {
+  if (headers === null || typeof headers !== 'object') return undefined
+  let names: string[]
+  try {
+    names = Object.keys(headers)
+  } catch {
+    return undefined
+  }
+  const out: ProblemHeaders = {}
+  for (const name of names) {
+    if (name.toLowerCase() === 'set-cookie') continue
+    try {
+      out[name] = (headers as ProblemHeaders)[name]
+    } catch {
+      // A throwing getter: left out.
+    }
+  }
+  return out
+}
+
+/**
  * Errors that carry their own status: Fastify's errors and plain errors with a
  * `statusCode`, and http-errors / @fastify/sensible `HttpError`s (`status`,
  * `expose`, `headers`). `status` alone is trusted only with http-errors' `expose`
@@ -66,8 +112,7 @@ function fromStatusShaped (error: StatusShaped): Problem | undefined {
   // `headers` are an HTTP client's upstream response headers (undici's
   // ResponseError), cookies and tokens included, not ours to forward.
   const headers = typeof error.expose === 'boolean' ? error.headers : undefined
-  return plain(status, publicMessage(error, status), undefined,
-    headers !== null && typeof headers === 'object' ? headers as ProblemHeaders : undefined)
+  return plain(status, publicMessage(error, status), undefined, upstreamHeaders(headers))
 }
 
 add((error: unknown) => error !== null && typeof error === 'object', fromStatusShaped)
@@ -82,7 +127,7 @@ add((error: unknown) => (error as { isBoom?: unknown } | null)?.isBoom === true,
   return plain(status,
     status < 500 && typeof message === 'string' && message !== '' ? message : undefined,
     undefined,
-    headers !== null && typeof headers === 'object' ? headers as ProblemHeaders : undefined)
+    upstreamHeaders(headers))
 })
 
 /**

@@ -89,20 +89,76 @@ export interface Problem {
    * threw. Logged on the problem's one log line, never sent.
    */
   readonly failure?: unknown
+  /**
+   * The problem's detail and extension members in another language, given by
+   * a mapping that translated them (the ajv-i18n recipe, docs/localization.md).
+   * Sent only together with a title in the same language, else not at all.
+   */
+  readonly translation?: ProblemTranslation
+}
+
+/** A problem's detail and extension members in one language (docs/localization.md). */
+export interface ProblemTranslation {
+  /** the language tag they are written in */
+  readonly language: string
+  readonly detail: string | undefined
+  readonly extensions: Extensions
 }
 
 const hasOwn = Object.prototype.hasOwnProperty
 
-/** The `Retry-After` value for seconds or a date; `undefined` for anything else. */
+/**
+ * The largest delta-seconds `Retry-After` sent: one year. RFC 9110 §10.2.3
+ * sets no bound, but a larger value is no plan to retry, and 1e21 seconds is
+ * written `1e+21`, which is not delta-seconds at all.
+ */
+export const RETRY_AFTER_MAX_SECONDS = 365 * 24 * 60 * 60
+// IMF-fixdate years (RFC 9110 §5.6.7: four digits); the epoch as the earliest.
+const MIN_DATE = Date.UTC(1970, 0, 1)
+const MAX_DATE = Date.UTC(10000, 0, 1) - 1000
+const IMF_FIXDATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/
+const DELTA_SECONDS = /^\d+$/
+
+/**
+ * The `Retry-After` value for seconds or a date (RFC 9110 §10.2.3), always
+ * valid HTTP; `undefined` for anything else. Seconds: a non-negative finite
+ * number, rounded up and capped at one year. A date: an IMF-fixdate in the
+ * years 1970–9999 (a `Date` outside them, or invalid, is left out).
+ */
 export function retryAfterValue (value: unknown): string | undefined {
   if (typeof value === 'number') {
-    return Number.isFinite(value) && value >= 0 ? String(Math.ceil(value)) : undefined
+    if (!Number.isFinite(value) || value < 0) return undefined
+    return String(Math.min(Math.ceil(value), RETRY_AFTER_MAX_SECONDS))
   }
   if (value instanceof Date) {
-    const time = value.getTime()
-    return Number.isNaN(time) ? undefined : value.toUTCString()
+    let time: number
+    try {
+      time = value.getTime()
+    } catch {
+      return undefined
+    }
+    return time >= MIN_DATE && time <= MAX_DATE ? new Date(time).toUTCString() : undefined
   }
   return undefined
+}
+
+/**
+ * A `Retry-After` header value as given (a problem's `headers`, an
+ * http-errors or Boom error's headers), made valid or left out: digits are
+ * delta-seconds (capped as above), an IMF-fixdate is re-written from the date
+ * it names (the weekday corrected) when in range; anything else (`-5`, `NaN`,
+ * `1e+21`, the obsolete date formats) is dropped.
+ */
+export function retryAfterField (value: unknown): string | undefined {
+  if (typeof value === 'number') return retryAfterValue(value)
+  if (typeof value !== 'string') return undefined
+  const trimmed = value.trim()
+  if (DELTA_SECONDS.test(trimmed)) {
+    return trimmed.length > 9 ? String(RETRY_AFTER_MAX_SECONDS) : String(Math.min(Number(trimmed), RETRY_AFTER_MAX_SECONDS))
+  }
+  if (!IMF_FIXDATE.test(trimmed)) return undefined
+  const time = Date.parse(trimmed)
+  return Number.isNaN(time) ? undefined : retryAfterValue(new Date(time))
 }
 
 interface MutableProblem {

@@ -245,6 +245,24 @@ export class Localizer {
     for (const [key, languages] of exact) merge(this.#byType, key, languages)
   }
 
+  private languagesOf (rendering: Rendering, carriedType: string): Map<string, Translation> | undefined {
+    if (carriedType !== ABOUT_BLANK) return this.#byType.get(rendering.type)
+    return rendering.title === reasonPhrase(rendering.status) ? this.#byStatus.get(String(rendering.status)) : undefined
+  }
+
+  /**
+   * The title of `rendering` in exactly `language` (the language a mapping
+   * translated the rest of the problem into), with the detail template of that
+   * language filled when there is one; `undefined` when `locales` has no title
+   * in that language for this problem: then nothing of the translation is sent.
+   */
+  localizeIn (rendering: Rendering, carriedType: string, language: string): Translated | undefined {
+    const translation = this.languagesOf(rendering, carriedType)?.get(language.toLowerCase())
+    if (translation?.title === undefined) return undefined
+    const detail = translation.detail === undefined ? undefined : fillTemplate(translation.detail, rendering.extensions)
+    return { language: translation.tag, title: translation.title, detail }
+  }
+
   /**
    * The title (and a detail, where a template is given and the problem has
    * one) of `rendering` for the request's `Accept-Language`, with the language
@@ -256,12 +274,7 @@ export class Localizer {
    * changed: the log line keeps the untranslated text.
    */
   localize (rendering: Rendering, carriedType: string, acceptLanguage: string | undefined): Translated | undefined {
-    let languages: Map<string, Translation> | undefined
-    if (carriedType === ABOUT_BLANK) {
-      if (rendering.title === reasonPhrase(rendering.status)) languages = this.#byStatus.get(String(rendering.status))
-    } else {
-      languages = this.#byType.get(rendering.type)
-    }
+    const languages = this.languagesOf(rendering, carriedType)
     if (languages === undefined) return undefined
     const chosen = lookup(rangesOf(acceptLanguage, this.#ranges), languages, this.#longest, true) as string
     const translation = languages.get(chosen)

@@ -22,10 +22,16 @@ export const JSON_FORMAT = 1
 export const PROBLEM_XML = 2
 export type Format = typeof PROBLEM_JSON | typeof JSON_FORMAT | typeof PROBLEM_XML
 
+/**
+ * Exactly as registered, with no parameters (RFC 9457 §6.1, §6.2): a strict
+ * client compares the media type whole. JSON is UTF-8 by definition and
+ * `application/json` defines no `charset` either (RFC 8259 §8.1, §11); the
+ * XML declaration names its encoding.
+ */
 export const CONTENT_TYPES: readonly string[] = [
-  'application/problem+json; charset=utf-8',
-  'application/json; charset=utf-8',
-  'application/problem+xml; charset=utf-8'
+  'application/problem+json',
+  'application/json',
+  'application/problem+xml'
 ]
 
 /** One element of a comma-separated, weighted header list (RFC 9110 §5.6.1, §12.4.2). */
@@ -204,7 +210,7 @@ function specificity (type: string, subtype: string, hasParams: boolean, format:
 
 const FORMAT_SUBTYPES = ['problem+json', 'json', 'problem+xml']
 
-/** Our formats all carry `charset=utf-8`: that is the one parameter a range may name. */
+/** Our formats are all UTF-8: `charset=utf-8` is the one parameter a range may name. */
 function paramsMatch (params: ReadonlyArray<readonly [string, string]>): boolean {
   for (const [name, value] of params) {
     if (name !== 'charset' || value.toLowerCase() !== 'utf-8') return false

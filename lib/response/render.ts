@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
-import { GENERIC_500, type Problem, type ProblemHeaders } from '../model/problem.js'
+import { GENERIC_500, retryAfterField, type Extensions, type Problem, type ProblemHeaders, type ProblemTranslation } from '../model/problem.js'
 import { ABOUT_BLANK, resolveTypeOrKeep } from '../model/type-uri.js'
-import { isErrorStatus } from '../model/status.js'
+import { isErrorStatus, reasonPhrase } from '../model/status.js'
 import { ownStatus, type StatusShaped } from '../mapping/error-status.js'
 import { CONTENT_TYPES, PROBLEM_XML, negotiate, type Format } from './negotiate.js'
 import { BoundedCache, stringBytes } from '../bounded-cache.js'
@@ -10,8 +10,8 @@ import { serializeXml } from './xml.js'
 import { logFailure, type LogLevel } from './log.js'
 import { extendMembers, type ExtendSettings } from './extend.js'
 import { traceIdOf, type OpenTelemetry } from './trace.js'
-import type { Localizer } from './locale.js'
-import { pathOf } from './url.js'
+import { DEFAULT_LANGUAGE, type Localizer, type Translated } from './locale.js'
+import { pathOf, uriReference } from './url.js'
 
 /** What the response layer needs of an app's options (precomputed at registration). */
 export interface ResponseSettings extends ExtendSettings {
@@ -50,8 +50,28 @@ export interface Rendered {
 // is refused too, since Node would reject or mangle it.
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const headerValue = /^[\t\x20-\x7e]*$/
-/** Headers this plugin owns on a problem response. */
-const OWN_HEADERS = new Set(['content-type', 'content-length', 'content-language', 'transfer-encoding', 'vary'])
+/** Headers this plugin owns on a problem response: it sets them itself. */
+const OWN_HEADERS = ['content-type', 'content-length', 'content-language', 'vary']
+/**
+ * Message framing and connection management (RFC 9112 §6, §7, §9; RFC 9110
+ * §7.6.1): the server's business, never a problem's. A `Transfer-Encoding` or
+ * `Connection` from an error would corrupt the framing of the response.
+ */
+const FRAMING_HEADERS = ['transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'proxy-connection', 'te', 'trailer', 'http2-settings']
+/**
+ * Representation metadata (RFC 9110 §8; RFC 9530 digests): each describes a
+ * body, and the body sent is the problem, not what an upstream response or the
+ * route's success response had. `Content-Encoding: gzip` on a plain body, an
+ * `ETag` or `Last-Modified` of the resource on its error, a digest of other
+ * bytes: all would mislead clients and caches. Also cleared from the reply
+ * (lib/fastify/send.ts): a route may have set them before it failed.
+ */
+export const REPRESENTATION_HEADERS: readonly string[] = ['content-encoding', 'content-range', 'content-location', 'content-md5', 'digest', 'content-digest', 'repr-digest', 'etag', 'last-modified']
+/** Every header a problem's own headers can never set. */
+const DROPPED_HEADERS = new Set([...OWN_HEADERS, ...FRAMING_HEADERS, ...REPRESENTATION_HEADERS])
+// RFC 9110 §14.4: the unsatisfied-range form a 416 SHOULD carry (`bytes */1234`),
+// which describes the representation's length and never the problem body.
+const UNSATISFIED_RANGE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ \*\/\d+$/
 
 /**
  * Resolved types, per app: an app answers with few types, so 1,000 of them and
@@ -80,15 +100,20 @@ function instanceFor (request: FastifyRequest, settings: ResponseSettings): stri
   if (option === false) return undefined
   try {
     const value = option(request)
-    return typeof value === 'string' ? value : undefined
+    return typeof value === 'string' ? uriReference(value) : undefined
   } catch (err) {
     logFailure(request, 'warn', err, 'fastify-problem-details: the instance option threw; instance left out')
     return undefined
   }
 }
 
-/** The problem's own headers that can be sent; a name or value that could inject or break the response is dropped. */
-function validHeaders (headers: ProblemHeaders): Array<readonly [string, string]> | undefined {
+/**
+ * The problem's own headers that can be sent: the one header filter of the
+ * response path (docs/security.md#response-headers). A name or value that could
+ * inject or break the response is dropped, so is every framing and
+ * representation header; `Retry-After` is made valid or dropped.
+ */
+function validHeaders (headers: ProblemHeaders, status: number): Array<readonly [string, string]> | undefined {
   let names: string[]
   try {
     names = Object.keys(headers)
@@ -103,13 +128,34 @@ function validHeaders (headers: ProblemHeaders): Array<readonly [string, string]
     } catch {
       continue
     }
-    if (typeof value === 'number' && Number.isFinite(value)) value = String(value)
-    if (typeof value !== 'string' || !headerName.test(name) || !headerValue.test(value)) continue
+    if (!headerName.test(name)) continue
     const lower = name.toLowerCase()
-    if (OWN_HEADERS.has(lower)) continue
+    if (lower === 'retry-after') {
+      value = retryAfterField(value)
+    } else if (typeof value === 'number' && Number.isFinite(value)) {
+      value = String(value)
+    }
+    if (typeof value !== 'string' || !headerValue.test(value)) continue
+    if (DROPPED_HEADERS.has(lower) && !(lower === 'content-range' && status === 416 && UNSATISFIED_RANGE.test(value))) continue
     (out ??= []).push([lower, value])
   }
   return out
+}
+
+/** A member of a problem as it reads now; `undefined` when its getter throws. */
+function member (problem: Problem, key: 'type' | 'title' | 'detail' | 'instance' | 'extensions' | 'headers' | 'translation'): unknown {
+  try {
+    return problem[key]
+  } catch {
+    return undefined
+  }
+}
+
+/** `request.id` as the request-id member: a string, a number written as one, else none (a `genReqId` of any shape). */
+function requestIdOf (id: unknown): string | undefined {
+  if (typeof id === 'string') return id
+  if ((typeof id === 'number' && Number.isFinite(id)) || typeof id === 'bigint') return String(id)
+  return undefined
 }
 
 /**
@@ -165,15 +211,24 @@ export function renderProblem (problem: Problem, request: FastifyRequest, settin
   if (!isErrorStatus(status)) throw new RangeError('fastify-problem-details: a problem status must be an integer 400–599')
   const format = negotiate(request.headers.accept, settings.acceptCache)
   const compat = settings.compat === 'fastify'
+  // Every member from a value of its type, or left out (or defaulted as a
+  // problem's constructor defaults it): a problem may have been changed after
+  // construction, or be a mapper's hand-made object with getters.
+  const type = member(problem, 'type')
+  const title = member(problem, 'title')
+  const detail = member(problem, 'detail')
+  const instance = member(problem, 'instance')
+  const extensions = member(problem, 'extensions')
   const rendering: Rendering = {
     status,
-    type: resolveType(problem.type, settings),
-    title: problem.title,
-    detail: problem.detail,
-    instance: problem.instance ?? instanceFor(request, settings),
-    extensions: problem.extensions,
+    type: typeof type === 'string' && type !== '' ? resolveType(type, settings) : ABOUT_BLANK,
+    title: typeof title === 'string' ? title : reasonPhrase(status),
+    detail: typeof detail === 'string' ? detail : undefined,
+    // RFC 9457 §3.1.5: a URI reference; the application's own value made one.
+    instance: typeof instance === 'string' ? uriReference(instance) : instanceFor(request, settings),
+    extensions: extensions !== null && typeof extensions === 'object' ? extensions as Extensions : undefined,
     requestIdMember: settings.requestIdMember,
-    requestId: request.id,
+    requestId: requestIdOf(request.id),
     traceIdMember: settings.traceIdMember,
     traceId: settings.traceIdMember === false ? undefined : traceIdOf(settings.otel, request.headers.traceparent),
     added: undefined,
@@ -184,19 +239,41 @@ export function renderProblem (problem: Problem, request: FastifyRequest, settin
   const extend = settings.extend
   if (extend !== undefined) rendering.added = extendMembers(extend, request, rendering, settings)
   // RFC 9457 §3.1.3: the title (and a detail with a template) in the client's language.
-  const translated = settings.localizer?.localize(rendering, problem.type, request.headers['accept-language'])
+  const definedType = typeof type === 'string' && type !== '' ? type : ABOUT_BLANK
+  const localizer = settings.localizer
+  let translated: Translated | undefined
   let sent = rendering
-  if (translated !== undefined && (translated.title !== rendering.title || translated.detail !== rendering.detail)) {
-    sent = Object.assign({}, rendering)
-    sent.title = translated.title
-    sent.detail = translated.detail
+  const translation = member(problem, 'translation') as ProblemTranslation | undefined
+  if (translation !== undefined) {
+    // A mapping translated the detail and members (the ajv-i18n recipe): they
+    // are sent only with a title in the same language, and a detail in it when
+    // the problem has one; else every part stays untranslated (never a mix
+    // under one Content-Language).
+    const inLanguage = localizer?.localizeIn(rendering, definedType, translation.language)
+    const detail = translation.detail ?? inLanguage?.detail
+    if (inLanguage !== undefined && (detail !== undefined || rendering.detail === undefined)) {
+      translated = inLanguage
+      sent = Object.assign({}, rendering)
+      sent.title = inLanguage.title
+      sent.detail = detail
+      sent.extensions = translation.extensions
+    } else {
+      translated = { language: DEFAULT_LANGUAGE, title: rendering.title, detail: rendering.detail }
+    }
+  } else {
+    translated = localizer?.localize(rendering, definedType, request.headers['accept-language'])
+    if (translated !== undefined && (translated.title !== rendering.title || translated.detail !== rendering.detail)) {
+      sent = Object.assign({}, rendering)
+      sent.title = translated.title
+      sent.detail = translated.detail
+    }
   }
-  const headers = problem.headers
+  const headers = member(problem, 'headers')
   return {
     status,
     contentType: CONTENT_TYPES[format],
     body: format === PROBLEM_XML ? serializeXml(sent) : serializeJson(sent),
-    headers: headers === undefined ? undefined : validHeaders(headers),
+    headers: headers !== null && typeof headers === 'object' ? validHeaders(headers as ProblemHeaders, status) : undefined,
     language: translated?.language,
     rendering
   }

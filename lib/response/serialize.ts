@@ -15,7 +15,8 @@ export interface Rendering {
   extensions: Extensions | undefined
   /** name of the request-id member, or false */
   requestIdMember: string | false
-  requestId: string
+  /** `request.id` as a string; `undefined` (the member left out) when `genReqId` gave no string or number */
+  requestId: string | undefined
   /** name of the trace-id member, or false */
   traceIdMember: string | false
   /** the trace id of the request (docs/observability.md), if it has one */
@@ -150,7 +151,7 @@ export function serializeJson (r: Rendering): string {
     : '{"type":' + quote(r.type) + ',"title":' + quote(r.title) + ',"status":' + status
   if (r.detail !== undefined) out += ',"detail":' + quote(r.detail)
   if (r.instance !== undefined) out += ',"instance":' + quote(r.instance)
-  if (r.requestIdMember !== false) out += ',' + quote(r.requestIdMember) + ':' + quote(r.requestId)
+  if (r.requestIdMember !== false && r.requestId !== undefined) out += ',' + quote(r.requestIdMember) + ':' + quote(r.requestId)
   if (r.traceId !== undefined && r.traceIdMember !== false) out += ',' + quote(r.traceIdMember) + ':"' + r.traceId + '"'
   if (r.compat) {
     const phrase = fastifyPhrase(r.status)
@@ -188,7 +189,7 @@ export function documentOf (r: Rendering): Record<string, unknown> {
   const doc: Record<string, unknown> = { type: r.type, title: r.title, status: r.status }
   if (r.detail !== undefined) doc.detail = r.detail
   if (r.instance !== undefined) doc.instance = r.instance
-  if (r.requestIdMember !== false) doc[r.requestIdMember] = r.requestId
+  if (r.requestIdMember !== false && r.requestId !== undefined) doc[r.requestIdMember] = r.requestId
   if (r.traceId !== undefined && r.traceIdMember !== false) doc[r.traceIdMember] = r.traceId
   const extensions = r.extensions
   if (extensions !== undefined) {

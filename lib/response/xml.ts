@@ -82,7 +82,7 @@ export function serializeXml (r: Rendering): string {
   let out = PROLOG + element('type', r.type) + element('title', r.title) + '<status>' + r.status + '</status>'
   if (r.detail !== undefined) out += element('detail', r.detail)
   if (r.instance !== undefined) out += element('instance', r.instance)
-  if (r.requestIdMember !== false) out += element(r.requestIdMember, r.requestId)
+  if (r.requestIdMember !== false && r.requestId !== undefined) out += element(r.requestIdMember, r.requestId)
   if (r.traceId !== undefined && r.traceIdMember !== false) out += element(r.traceIdMember, r.traceId)
   if (r.compat) {
     const phrase = fastifyPhrase(r.status)
