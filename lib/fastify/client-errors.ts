@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { registrySettings, type ProblemRegistry } from '../mapping/registry.js'
 import type { Settings } from './options.js'
 import { reasonPhrase } from '../model/status.js'
-import { serializeJson } from '../response/serialize.js'
+import { serializePlain } from '../response/serialize.js'
 
 /**
  * The status and detail for an error of Node's HTTP parser or server, as
@@ -27,21 +27,7 @@ function statusOf (code: unknown): { status: number, detail: string } {
 
 /** The raw response: the connection closes after it, as the parser's state is lost. */
 function rawResponse (status: number, detail: string, compat: boolean): string {
-  const body = serializeJson({
-    status,
-    type: 'about:blank',
-    title: reasonPhrase(status),
-    detail,
-    instance: undefined,
-    extensions: undefined,
-    requestIdMember: false,
-    requestId: '',
-    traceIdMember: false,
-    traceId: undefined,
-    added: undefined,
-    code: undefined,
-    compat
-  })
+  const body = serializePlain(status, detail, compat)
   return `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n` +
     'Content-Type: application/problem+json\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +

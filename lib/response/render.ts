@@ -5,7 +5,7 @@ import { isErrorStatus, reasonPhrase } from '../model/status.js'
 import { ownStatus, type StatusShaped } from '../mapping/error-status.js'
 import { CONTENT_TYPES, PROBLEM_XML, negotiate, type Format } from './negotiate.js'
 import { BoundedCache, stringBytes } from '../bounded-cache.js'
-import { serializeJson, type Rendering } from './serialize.js'
+import { serializeJson, serializePlain, type Rendering } from './serialize.js'
 import { serializeXml } from './xml.js'
 import { logFailure, type LogLevel } from './log.js'
 import { extendMembers, type ExtendSettings } from './extend.js'
@@ -280,21 +280,7 @@ export function renderProblem (problem: Problem, request: FastifyRequest, settin
 }
 
 /** The body sent when building the problem itself failed: the generic 500, with no moving parts. */
-export const LAST_RESORT_BODY: string = serializeJson({
-  status: GENERIC_500.status,
-  type: GENERIC_500.type,
-  title: GENERIC_500.title,
-  detail: undefined,
-  instance: undefined,
-  extensions: undefined,
-  requestIdMember: false,
-  requestId: '',
-  traceIdMember: false,
-  traceId: undefined,
-  added: undefined,
-  code: undefined,
-  compat: false
-})
+export const LAST_RESORT_BODY: string = serializePlain(GENERIC_500.status, undefined, false)
 
 /** The media type of the last resort: JSON, whatever was negotiated. */
 export const LAST_RESORT_TYPE: string = CONTENT_TYPES[0]

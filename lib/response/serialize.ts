@@ -33,6 +33,28 @@ export interface Rendering {
   compat: boolean
 }
 
+/**
+ * A plain problem (RFC 9457 §4.2.1) as a whole JSON body, with no request to
+ * answer: the last resort and the raw answers to HTTP parser errors.
+ */
+export function serializePlain (status: number, detail: string | undefined, compat: boolean): string {
+  return serializeJson({
+    status,
+    type: ABOUT_BLANK,
+    title: reasonPhrase(status),
+    detail,
+    instance: undefined,
+    extensions: undefined,
+    requestIdMember: false,
+    requestId: undefined,
+    traceIdMember: false,
+    traceId: undefined,
+    added: undefined,
+    code: undefined,
+    compat
+  })
+}
+
 /** Fastify's default members, emitted in compat mode and so never extension members. */
 export const COMPAT_MEMBERS: ReadonlySet<string> = new Set(['statusCode', 'error', 'message', 'code'])
 
