@@ -3,7 +3,7 @@ import net from 'node:net'
 import t, { type Test } from 'tap'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import problemDetails, { clientErrors, type ProblemDetailsOptions } from '../lib/index.js'
-import { bare, build, type Teardown } from './helpers.js'
+import { bare, build, rawExchange, type RawResponse, type Teardown } from './helpers.js'
 
 // Errors of Node's HTTP parser never reach a route: clientErrors answers them
 // on the raw socket. Tested with raw bytes against a listening Fastify.
@@ -17,29 +17,8 @@ async function listening (t: Teardown, server: FastifyServerOptions = {}, option
   return { app, port: (app.server.address() as net.AddressInfo).port }
 }
 
-interface RawResponse { statusLine: string, headers: Record<string, string>, body: string, raw: string }
-
 /** Sends raw bytes and reads until the server closes the connection. */
-async function raw (port: number, bytes: string | Buffer, { end = true } = {}): Promise<RawResponse> {
-  const socket = net.connect(port, '127.0.0.1')
-  const chunks: Buffer[] = []
-  socket.on('data', (chunk) => chunks.push(chunk))
-  await new Promise<void>((resolve, reject) => {
-    socket.on('close', () => resolve())
-    socket.on('error', reject)
-    socket.write(bytes)
-    if (end) socket.end()
-  })
-  const text = Buffer.concat(chunks).toString('utf8')
-  const split = text.indexOf('\r\n\r\n')
-  const [statusLine, ...lines] = text.slice(0, split).split('\r\n')
-  const headers: Record<string, string> = {}
-  for (const line of lines) {
-    const colon = line.indexOf(':')
-    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
-  }
-  return { statusLine, headers, body: text.slice(split + 4), raw: text }
-}
+const raw = rawExchange
 
 function checkProblem (t: Test, response: RawResponse, status: number, title: string): Record<string, unknown> {
   t.equal(response.statusLine, `HTTP/1.1 ${status} ${title}`)

@@ -5,12 +5,11 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import createError from 'http-errors'
 import Boom from '@hapi/boom'
 import problemDetails, { BadRequest, frameworkErrors, matchLanguage, ProblemError, ServiceUnavailable, TooManyRequests, type ProblemDetailsOptions } from '../lib/index.js'
+import { rawExchange, type RawResponse } from './helpers.js'
 
 // The response is exact whatever comes in: media types as registered, an
 // `instance` that is a URI reference, bodies that are JSON, headers that are
 // valid HTTP. Where bytes matter, over a real socket.
-
-interface RawResponse { statusLine: string, headerLines: string[], headers: Record<string, string>, body: string }
 
 async function listening (t: Test, options: ProblemDetailsOptions = {}, server: FastifyServerOptions = {}, routes?: (app: FastifyInstance) => void): Promise<{ app: FastifyInstance, port: number }> {
   const app = Fastify(server)
@@ -23,23 +22,8 @@ async function listening (t: Test, options: ProblemDetailsOptions = {}, server: 
 
 /** One request as raw bytes; reads until the server closes the connection. */
 async function raw (port: number, requestLine: string, headers = ''): Promise<RawResponse> {
-  const socket = net.connect(port, '127.0.0.1')
-  const chunks: Buffer[] = []
-  socket.on('data', (chunk) => chunks.push(chunk))
-  await new Promise<void>((resolve, reject) => {
-    socket.on('close', () => resolve())
-    socket.on('error', reject)
-    socket.write(Buffer.from(requestLine + '\r\nHost: api.example\r\nConnection: close\r\n' + headers + '\r\n', 'latin1'))
-  })
-  const text = Buffer.concat(chunks).toString('utf8')
-  const split = text.indexOf('\r\n\r\n')
-  const [statusLine, ...headerLines] = text.slice(0, split).split('\r\n')
-  const parsed: Record<string, string> = {}
-  for (const line of headerLines) {
-    const colon = line.indexOf(':')
-    parsed[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
-  }
-  return { statusLine, headerLines, headers: parsed, body: text.slice(split + 4) }
+  // latin1: the request line carries the bytes as written, unencoded.
+  return await rawExchange(port, Buffer.from(requestLine + '\r\nHost: api.example\r\nConnection: close\r\n' + headers + '\r\n', 'latin1'), { end: false })
 }
 
 /** Log lines as objects. */

@@ -66,3 +66,36 @@ const RFC_9110_PHRASES: Readonly<Record<number, string>> = {
 export function expectedTitle (status: number): string {
   return RFC_9110_PHRASES[status] ?? STATUS_CODES[status] ?? (status < 500 ? 'Bad Request' : 'Internal Server Error')
 }
+
+/** An HTTP/1.1 response as read off a raw socket. */
+export interface RawResponse {
+  statusLine: string
+  headerLines: string[]
+  /** by lower-case name */
+  headers: Record<string, string>
+  body: string
+  /** the whole response as text */
+  raw: string
+}
+
+/** Writes `bytes` to a loopback port and reads until the server closes the connection. */
+export async function rawExchange (port: number, bytes: string | Buffer, { end = true } = {}): Promise<RawResponse> {
+  const socket = net.connect(port, '127.0.0.1')
+  const chunks: Buffer[] = []
+  socket.on('data', (chunk) => chunks.push(chunk))
+  await new Promise<void>((resolve, reject) => {
+    socket.on('close', () => resolve())
+    socket.on('error', reject)
+    socket.write(bytes)
+    if (end) socket.end()
+  })
+  const text = Buffer.concat(chunks).toString('utf8')
+  const split = text.indexOf('\r\n\r\n')
+  const [statusLine, ...headerLines] = text.slice(0, split).split('\r\n')
+  const headers: Record<string, string> = {}
+  for (const line of headerLines) {
+    const colon = line.indexOf(':')
+    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
+  }
+  return { statusLine, headerLines, headers, body: text.slice(split + 4), raw: text }
+}
