@@ -33,14 +33,21 @@ const DETAIL = 'User 1 does not exist'
 const PRECOMPUTED = JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: DETAIL, instance: '/baseline' })
 const PROBLEM_JSON = 'application/problem+json'
 
-/** A validation failure: `limit` must be an integer, the bench sends `abc`. */
-const querySchema = {
-  querystring: {
-    type: 'object',
-    properties: { limit: { type: 'integer' } },
-    required: ['limit']
-  }
+/**
+ * The validation routes, the same schemas on every kind of server. Every
+ * server uses Ajv with `allErrors` (the same options everywhere), so the
+ * ten-error body gets ten errors; each other route's request breaks one rule.
+ */
+const TEN = Array.from({ length: 10 }, (_, i) => 'field' + i)
+const SCHEMAS = {
+  query: { querystring: { type: 'object', properties: { limit: { type: 'integer' } }, required: ['limit'] } },
+  body1: { body: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } },
+  body10: { body: { type: 'object', properties: Object.fromEntries(TEN.map((name) => [name, { type: 'string' }])), required: TEN } },
+  params: { params: { type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] } },
+  headers: { headers: { type: 'object', properties: { 'x-tenant': { type: 'integer' } }, required: ['x-tenant'] } }
 }
+const AJV = { customOptions: { allErrors: true } }
+const JSON_BODY = { 'content-type': 'application/json' }
 
 /** The error the registry routes throw: an application error of the user's own. */
 export class OutOfStockError extends Error {
@@ -84,9 +91,122 @@ function mapMany (registry, size) {
 }
 
 /**
+ * The error kinds every server answers (issue 15): each with the request that
+ * causes it, the status, what our problem must carry, and what Fastify's
+ * default body must say. `servers` lists the kinds of server that have it.
+ */
+const ERROR_KINDS = [
+  {
+    id: 'throw-not-found',
+    label: 'thrown 404',
+    path: '/throw-not-found',
+    status: 404,
+    servers: ['problem', 'fastify', 'sensible'],
+    ours: { title: 'Not Found', detail: DETAIL, instance: '/throw-not-found' },
+    fastify: DETAIL
+  },
+  {
+    id: 'reply-not-found',
+    label: 'reply.notFound()',
+    path: '/reply-not-found',
+    status: 404,
+    servers: ['problem', 'sensible'],
+    ours: { title: 'Not Found', detail: DETAIL, instance: '/reply-not-found' },
+    fastify: DETAIL
+  },
+  {
+    id: 'validation-body',
+    label: 'validation: body, 1 error',
+    method: 'POST',
+    path: '/validation-body',
+    body: '{}',
+    headers: JSON_BODY,
+    status: 400,
+    servers: ['problem', 'fastify', 'sensible'],
+    ours: { title: 'Bad Request', detail: "body must have required property 'name'", instance: '/validation-body' },
+    pointers: ['#/body/name'],
+    fastify: "body must have required property 'name'"
+  },
+  {
+    id: 'validation-body-10',
+    label: 'validation: body, 10 errors',
+    method: 'POST',
+    path: '/validation-body-10',
+    body: '{}',
+    headers: JSON_BODY,
+    status: 400,
+    servers: ['problem', 'fastify', 'sensible'],
+    ours: { title: 'Bad Request', instance: '/validation-body-10' },
+    pointers: TEN.map((name) => '#/body/' + name),
+    fastify: TEN.map((name) => `body must have required property '${name}'`).join(', ')
+  },
+  {
+    id: 'validation-query',
+    label: 'validation: querystring',
+    path: '/validation-query?limit=abc',
+    status: 400,
+    servers: ['problem', 'fastify', 'sensible'],
+    ours: { title: 'Bad Request', detail: 'querystring/limit must be integer', instance: '/validation-query' },
+    pointers: ['#/querystring/limit'],
+    fastify: 'querystring/limit must be integer'
+  },
+  {
+    id: 'validation-params',
+    label: 'validation: params',
+    path: '/validation-params/abc',
+    status: 400,
+    servers: ['problem', 'fastify', 'sensible'],
+    ours: { title: 'Bad Request', detail: 'params/id must be integer', instance: '/validation-params/abc' },
+    pointers: ['#/params/id'],
+    fastify: 'params/id must be integer'
+  },
+  {
+    id: 'validation-headers',
+    label: 'validation: headers',
+    path: '/validation-headers',
+    status: 400,
+    servers: ['problem', 'fastify', 'sensible'],
+    ours: { title: 'Bad Request', detail: "headers must have required property 'x-tenant'", instance: '/validation-headers' },
+    pointers: ['#/headers/x-tenant'],
+    fastify: "headers must have required property 'x-tenant'"
+  },
+  {
+    id: 'unknown-route',
+    label: 'unknown route (404)',
+    path: '/no-such-route',
+    status: 404,
+    servers: ['problem', 'fastify', 'sensible'],
+    ours: { title: 'Not Found', detail: 'Route GET:/no-such-route not found', instance: '/no-such-route' },
+    fastify: 'Route GET:/no-such-route not found'
+  },
+  {
+    id: 'throw-error',
+    label: 'generic 500 (throw new Error())',
+    path: '/throw-error',
+    status: 500,
+    servers: ['problem', 'fastify', 'sensible'],
+    ours: { title: 'Internal Server Error', detail: undefined, instance: '/throw-error' },
+    fastify: 'boom'
+  }
+]
+
+/** The error kinds, for the runner's table: id, label and which servers have them. */
+export const ERRORS = ERROR_KINDS.map(({ id, label, servers }) => ({ id, label, servers }))
+
+const STATUS_PHRASES = { 400: 'Bad Request', 404: 'Not Found', 500: 'Internal Server Error' }
+
+const SERVER_NAMES = { problem: 'ours', fastify: 'fastify default', sensible: '@fastify/sensible' }
+
+/** The id of the route of error kind `error` on server `kind`: ours keep the kind's id. */
+export function routeId (error, kind) {
+  return kind === 'problem' ? error : kind + '-' + error
+}
+
+/**
  * Routes by kind. `check(json, res)` validates the first response in full
  * (undefined when it is right, or what is wrong); the runner then checks
  * every response of the run against that body (request id aside) and status.
+ * `method`, `body` and `headers` are the request's, when it is not a plain GET.
  */
 export const ROUTES = [
   {
@@ -98,38 +218,27 @@ export const ROUTES = [
     check: (json) => json.title === 'Not Found' && json.detail === DETAIL ? undefined : 'not the precomputed problem'
   },
   {
-    id: 'reply-not-found',
+    id: 'baseline-send',
     kind: 'problem',
-    label: 'ours: reply.notFound()',
-    path: '/reply-not-found',
+    label: 'baseline: the same string by reply.send()',
+    path: '/baseline-send',
     status: 404,
-    check: problemCheck({ title: 'Not Found', status: 404, detail: DETAIL, instance: '/reply-not-found' })
+    check: (json) => json.title === 'Not Found' && json.detail === DETAIL ? undefined : 'not the precomputed problem'
   },
-  {
-    id: 'throw-not-found',
-    kind: 'problem',
-    label: 'ours: throw new NotFound()',
-    path: '/throw-not-found',
-    status: 404,
-    check: problemCheck({ title: 'Not Found', status: 404, detail: DETAIL, instance: '/throw-not-found' })
-  },
-  {
-    id: 'throw-error',
-    kind: 'problem',
-    label: 'ours: throw new Error() (500)',
-    path: '/throw-error',
-    status: 500,
-    check: problemCheck({ title: 'Internal Server Error', status: 500, detail: undefined, instance: '/throw-error' })
-  },
-  {
-    id: 'validation',
-    kind: 'problem',
-    label: 'ours: validation failure (400)',
-    path: '/validation?limit=abc',
-    status: 400,
-    check: (json, res) => problemCheck({ title: 'Bad Request', status: 400, instance: '/validation' })(json, res) ??
-      (Array.isArray(json.errors) && json.errors.length === 1 && json.errors[0].pointer === '#/querystring/limit' ? undefined : 'errors[] is not one entry pointing at #/querystring/limit')
-  },
+  ...ERROR_KINDS.flatMap((error) => error.servers.map((kind) => ({
+    id: routeId(error.id, kind),
+    kind,
+    error: error.id,
+    label: `${SERVER_NAMES[kind]}: ${error.label}`,
+    method: error.method,
+    path: error.path,
+    body: error.body,
+    headers: error.headers,
+    status: error.status,
+    check: kind === 'problem'
+      ? problemCheck({ status: error.status, ...error.ours }, error.pointers)
+      : fastifyCheck(error.status, STATUS_PHRASES[error.status], error.fastify)
+  }))),
   {
     id: 'registry-1000',
     kind: 'problem',
@@ -163,42 +272,18 @@ export const ROUTES = [
       status: 500,
       check: problemCheck({ title: 'Internal Server Error', status: 500, detail: undefined, instance: '/throw-error', tenant: kind === 'onProblem' ? undefined : 'acme' })
     }
-  ]),
-  {
-    id: 'fastify-404',
-    kind: 'fastify',
-    label: 'fastify default: throw 404',
-    path: '/throw-not-found',
-    status: 404,
-    check: fastifyCheck(404, 'Not Found', DETAIL)
-  },
-  {
-    id: 'fastify-500',
-    kind: 'fastify',
-    label: 'fastify default: throw new Error() (500)',
-    path: '/throw-error',
-    status: 500,
-    check: fastifyCheck(500, 'Internal Server Error', 'boom')
-  },
-  {
-    id: 'fastify-validation',
-    kind: 'fastify',
-    label: 'fastify default: validation failure (400)',
-    path: '/validation?limit=abc',
-    status: 400,
-    check: fastifyCheck(400, 'Bad Request', 'querystring/limit must be integer')
-  },
-  {
-    id: 'sensible-not-found',
-    kind: 'sensible',
-    label: '@fastify/sensible: reply.notFound()',
-    path: '/reply-not-found',
-    status: 404,
-    check: fastifyCheck(404, 'Not Found', DETAIL)
-  }
+  ])
 ]
 
-function problemCheck (expected) {
+/** The raw HTTP/1.1 request of a route (the memory check writes them itself). */
+export function rawRequest (route) {
+  let head = `${route.method ?? 'GET'} ${route.path} HTTP/1.1\r\nhost: 127.0.0.1\r\n`
+  for (const [name, value] of Object.entries(route.headers ?? {})) head += `${name}: ${value}\r\n`
+  if (route.body !== undefined) head += `content-length: ${Buffer.byteLength(route.body)}\r\n`
+  return head + '\r\n' + (route.body ?? '')
+}
+
+function problemCheck (expected, pointers) {
   return function check (json, res) {
     if (!res.headers.get('content-type')?.startsWith('application/problem+json')) return 'content-type is not application/problem+json'
     if (json.type !== 'about:blank') return 'type is ' + json.type
@@ -207,6 +292,10 @@ function problemCheck (expected) {
     }
     if (typeof json.requestId !== 'string' || json.requestId === '') return 'no requestId member'
     if (json.status >= 500 && res.headers.get('cache-control') !== 'no-store') return 'a 5xx without cache-control: no-store'
+    if (pointers !== undefined) {
+      const got = Array.isArray(json.errors) ? json.errors.map((e) => e.pointer) : undefined
+      if (JSON.stringify(got) !== JSON.stringify(pointers)) return `errors[] points at ${JSON.stringify(got)}, expected ${JSON.stringify(pointers)}`
+    }
     return undefined
   }
 }
@@ -217,12 +306,31 @@ function fastifyCheck (statusCode, error, message) {
     : `not Fastify's default error body for ${statusCode}: ${JSON.stringify(json)}`
 }
 
-/** Routes every server kind has; only the kind's own routes are measured. */
+/**
+ * The baselines, on every server kind (only the kind's own routes are
+ * measured): the precomputed string returned from the handler, and the same
+ * string given to `reply.send()` with the handler returning `reply`, the
+ * shape of `return reply.notFound()` (an async handler that returns `reply`
+ * costs Fastify one more promise step, about 10% of this route).
+ */
 function baseline (app) {
   app.get('/baseline', async (request, reply) => {
     reply.code(404).header('content-type', PROBLEM_JSON)
     return PRECOMPUTED
   })
+  app.get('/baseline-send', async (request, reply) => {
+    return reply.code(404).header('content-type', PROBLEM_JSON).send(PRECOMPUTED)
+  })
+}
+
+/** The validation routes, on every server (their answers are the server's own). */
+function validationRoutes (app) {
+  const unreachable = async () => 'unreachable'
+  app.post('/validation-body', { schema: SCHEMAS.body1 }, unreachable)
+  app.post('/validation-body-10', { schema: SCHEMAS.body10 }, unreachable)
+  app.get('/validation-query', { schema: SCHEMAS.query }, unreachable)
+  app.get('/validation-params/:id', { schema: SCHEMAS.params }, unreachable)
+  app.get('/validation-headers', { schema: SCHEMAS.headers }, unreachable)
 }
 
 /**
@@ -230,14 +338,17 @@ function baseline (app) {
  * writing to /dev/null: the cost of serializing the log lines, not of a disk).
  */
 export async function buildApp (kind, logger = 'off') {
-  const app = Fastify({ logger: logger === 'info' ? { level: 'info', file: '/dev/null' } : false })
-  baseline(app)
+  const app = Fastify({
+    logger: logger === 'info' ? { level: 'info', file: '/dev/null' } : false,
+    ajv: AJV
+  })
   if (kind === 'problem' || HOOK_OPTIONS[kind] !== undefined) {
     await app.register(problemDetails, HOOK_OPTIONS[kind] ?? {})
+    baseline(app)
+    validationRoutes(app)
     app.get('/reply-not-found', async (request, reply) => reply.notFound(DETAIL))
     app.get('/throw-not-found', async () => { throw new NotFound(DETAIL) })
     app.get('/throw-error', async () => { throw new Error('boom') })
-    app.get('/validation', { schema: querySchema }, async () => 'unreachable')
     await app.register(async (child) => {
       mapMany(child.problemDetails, 1000)
       child.get('/throw', async () => { throw new OutOfStockError('A-1') })
@@ -247,12 +358,17 @@ export async function buildApp (kind, logger = 'off') {
       child.get('/throw', async () => { throw new OutOfStockError('A-1') })
     }, { prefix: '/registry-1' })
   } else if (kind === 'fastify') {
+    baseline(app)
+    validationRoutes(app)
     app.get('/throw-not-found', async () => { throw statusError(404, DETAIL) })
     app.get('/throw-error', async () => { throw new Error('boom') })
-    app.get('/validation', { schema: querySchema }, async () => 'unreachable')
   } else if (kind === 'sensible') {
     await app.register(sensible)
+    baseline(app)
+    validationRoutes(app)
     app.get('/reply-not-found', async (request, reply) => reply.notFound(DETAIL))
+    app.get('/throw-not-found', async () => { throw app.httpErrors.notFound(DETAIL) })
+    app.get('/throw-error', async () => { throw new Error('boom') })
   } else {
     throw new Error('unknown server kind ' + kind)
   }

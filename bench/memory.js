@@ -12,7 +12,7 @@
 //   node --expose-gc bench/memory.js [--count n]
 import { connect } from 'node:net'
 import { parseArgs } from 'node:util'
-import { buildApp, ROUTES } from './apps.js'
+import { buildApp, rawRequest, ROUTES } from './apps.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -30,9 +30,9 @@ const DEPTH = 32
 const WARMUP = 20_000
 
 // Every route of ours that answers an error: helpers, thrown problems, the
-// generic 500, validation, both registries.
+// generic 500, every kind of validation, the unknown route, both registries.
 const routes = ROUTES.filter((route) => route.kind === 'problem' && route.id !== 'baseline')
-const requests = routes.map((route) => `GET ${route.path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`)
+const requests = routes.map(rawRequest)
 const app = await buildApp('problem', 'off')
 await app.listen({ host: '127.0.0.1', port: 0 })
 const { port } = app.server.address()

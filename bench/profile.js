@@ -2,7 +2,7 @@
 // drives that one route with autocannon, and prints the functions with the
 // most self time, with the share spent in this plugin's own code.
 //
-//   node bench/profile.js <route-id> [--duration s] [--logger off|info] [--top n]
+//   node bench/profile.js <route-id> [--duration s] [--logger off|info] [--top n] [--all]
 import { fork } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -18,7 +18,9 @@ const { values: args, positionals } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
     logger: { type: 'string', default: 'off' },
-    top: { type: 'string', default: '25' }
+    top: { type: 'string', default: '25' },
+    // Total time of every function (Fastify's and Node's too), not only ours.
+    all: { type: 'boolean', default: false }
   }
 })
 const route = ROUTES.find((r) => r.id === positionals[0])
@@ -34,8 +36,9 @@ const child = fork(here + 'server.js', [route.kind, args.logger], {
 })
 const port = await new Promise((resolve) => child.once('message', (m) => resolve(m.port)))
 const url = `http://127.0.0.1:${port}${route.path}`
-await autocannon({ url, connections: 50, duration: 1 })
-const result = await autocannon({ url, connections: 50, duration: Number(args.duration) })
+const request = { url, method: route.method ?? 'GET', body: route.body, headers: route.headers, connections: 50 }
+await autocannon({ ...request, duration: 1 })
+const result = await autocannon({ ...request, duration: Number(args.duration) })
 await new Promise((resolve) => { child.once('exit', resolve); child.disconnect() })
 
 const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'))
@@ -68,7 +71,7 @@ for (const [id, count] of hits) {
   const seen = new Set()
   for (let at = id; at !== undefined; at = parent.get(at)) {
     const { callFrame } = byId.get(at)
-    if (!callFrame.url.includes('/dist/') && !callFrame.url.includes('/bench/')) continue
+    if (!args.all && !callFrame.url.includes('/dist/') && !callFrame.url.includes('/bench/')) continue
     const key = `${callFrame.functionName || '(anonymous)'}  ${callFrame.url.replace(/^file:\/\/.*\/(dist|bench)\//, '$1/')}:${callFrame.lineNumber + 1}`
     if (seen.has(key)) continue
     seen.add(key)

@@ -12,6 +12,7 @@ import { installSensibleApi, ownedDecorators } from './sensible/index.js'
 import { installSchemas } from './openapi.js'
 import { registerCatalogue } from './catalogue-pages.js'
 import { warnAboutEarlyRoutes } from './early-routes.js'
+import { installSchemaErrorFormatter } from './schema-errors.js'
 
 export { RegistrationError }
 
@@ -49,6 +50,8 @@ const problemDetailsPlugin: FastifyPluginAsync<ProblemDetailsOptions> = async fu
   installSensibleApi(fastify, settings, owned)
   fastify.setErrorHandler(buildErrorHandler(settings))
   fastify.setNotFoundHandler(buildNotFoundHandler(settings))
+  // Validation failures built without a stack, unless the app formats its own (docs/benchmarks.md).
+  installSchemaErrorFormatter(fastify)
   // Shared schemas (ProblemDetails, …, the defined types the app documents)
   // and the onRoute hook that keeps routes' problem responses in line (docs/openapi.md).
   installSchemas(fastify, settings, state)

@@ -92,19 +92,24 @@ function observe (settings: Settings, doc: Record<string, unknown>, request: Fas
 function writeHeaders (reply: FastifyReply, rendered: Rendered): void {
   const status = rendered.status
   reply.code(status)
-  clearRepresentation(reply)
+  // One snapshot of what the reply has so far (what a route, CORS or
+  // compression set): cheaper than asking for each header by name.
+  const current = reply.getHeaders()
+  clearRepresentation(reply, current)
   const headers = rendered.headers
   if (headers !== undefined) {
     for (let i = 0; i < headers.length; i++) reply.header(headers[i][0], headers[i][1])
   }
   // RFC 9111 §5.2.2.5: an error about this moment must not be replayed from a cache.
   if (status >= 500) reply.header('cache-control', 'no-store')
-  addVary(reply, 'Accept')
+  // A problem's own headers cannot set Vary (render.ts): the reply's is the one to extend.
+  let vary = withVary(current.vary, 'Accept')
   if (rendered.language !== undefined) {
     // Whenever this problem has translations, even when none was chosen (RFC 9110 §12.5.5).
-    addVary(reply, 'Accept-Language')
+    vary = withVary(vary, 'Accept-Language')
     reply.header('content-language', rendered.language)
   }
+  if (vary !== current.vary) reply.header('vary', vary)
   reply.header('content-type', rendered.contentType)
 }
 
@@ -113,19 +118,24 @@ function writeHeaders (reply: FastifyReply, rendered: Rendered): void {
  * (`Content-Encoding`, `ETag`, …, lib/response/render.ts): the body is now
  * the problem. Compression plugins set theirs later, in `onSend`.
  */
-function clearRepresentation (reply: FastifyReply): void {
-  for (let i = 0; i < REPRESENTATION_HEADERS.length; i++) {
-    if (reply.hasHeader(REPRESENTATION_HEADERS[i])) reply.removeHeader(REPRESENTATION_HEADERS[i])
+function clearRepresentation (reply: FastifyReply, current: Record<string, unknown>): void {
+  for (const name in current) {
+    if (REPRESENTATION.has(name)) reply.removeHeader(name)
   }
 }
+
+/** REPRESENTATION_HEADERS as a set: reply.getHeaders() names are lower case. */
+const REPRESENTATION: ReadonlySet<string> = new Set(REPRESENTATION_HEADERS)
 
 /** The generic 500 when rendering failed: English JSON, never cached, still varying by `Accept`. */
 export function sendLastResort (reply: FastifyReply): void {
   reply.code(500)
-  clearRepresentation(reply)
+  const current = reply.getHeaders()
+  clearRepresentation(reply, current)
   reply.header('content-type', LAST_RESORT_TYPE)
   reply.header('cache-control', 'no-store')
-  addVary(reply, 'Accept')
+  const vary = withVary(current.vary, 'Accept')
+  if (vary !== current.vary) reply.header('vary', vary)
   reply.removeHeader('content-language')
   sendBody(reply, LAST_RESORT_BODY)
 }
@@ -146,15 +156,15 @@ function sendBody (reply: FastifyReply, body: string): void {
   reply.send(body)
 }
 
-/** Adds to `Vary` rather than replacing what CORS or compression put there. */
-function addVary (reply: FastifyReply, field: string): void {
-  let current = reply.getHeader('vary')
-  if (current === undefined) {
-    reply.header('vary', field)
-    return
-  }
+/**
+ * `Vary` with `field` added, rather than replacing what CORS or compression
+ * put there: the value as it was when it already lists `field`.
+ */
+function withVary (current: unknown, field: string): unknown {
+  if (current === undefined) return field
   if (Array.isArray(current)) current = current.join(', ')
-  if (typeof current === 'string' && !varyLists(current, field)) reply.header('vary', current + ', ' + field)
+  if (typeof current === 'string' && !varyLists(current, field)) return current + ', ' + field
+  return current
 }
 
 /**
