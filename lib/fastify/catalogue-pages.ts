@@ -6,7 +6,7 @@ import type { ProblemTypeEntry } from '../model/catalogue.js'
 import type { ProblemRegistry } from '../mapping/registry.js'
 import { reasonPhrase } from '../model/status.js'
 import { resolveType } from '../response/render.js'
-import { parseWeightedList } from '../response/negotiate.js'
+import { acceptWeight, parseAccept } from '../response/negotiate.js'
 import { pathOf } from '../response/url.js'
 
 /**
@@ -234,18 +234,9 @@ function render (documented: readonly ProblemTypeEntry[], settings: Settings, ba
 /** True when the client prefers JSON to HTML (RFC 9110 §12.5.1); HTML when it does not say. */
 export function prefersJson (accept: string | undefined): boolean {
   if (accept === undefined || accept === '') return false
-  let json = 0
-  let jsonRank = 0
-  let html = 0
-  let htmlRank = 0
-  for (const { value, q } of parseWeightedList(accept)) {
-    // The most specific range that matches decides a type's weight.
-    const jsonMatch = value === 'application/json' ? 3 : value === 'application/*' ? 2 : value === '*/*' ? 1 : 0
-    const htmlMatch = value === 'text/html' ? 3 : value === 'text/*' ? 2 : value === '*/*' ? 1 : 0
-    if (jsonMatch > jsonRank) { jsonRank = jsonMatch; json = q }
-    if (htmlMatch > htmlRank) { htmlRank = htmlMatch; html = q }
-  }
-  return json > html
+  // The weighting rule of problem responses (lib/response/negotiate.ts); a tie is HTML.
+  const ranges = parseAccept(accept)
+  return acceptWeight(ranges, 'application', 'json') > acceptWeight(ranges, 'text', 'html')
 }
 
 function asIs (body: string): string {

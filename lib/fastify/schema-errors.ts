@@ -3,39 +3,21 @@ import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
 /** Fastify's `SchemaErrorFormatter` (not exported by name from the package root). */
 type SchemaErrorFormatter = Parameters<FastifyInstance['setSchemaErrorFormatter']>[0]
 
-/**
- * Fastify's validation error, made without capturing a stack.
- *
- * Fastify's default `schemaErrorFormatter` builds it with `new Error(text)`,
- * and capturing the stack is the largest single cost of a validation failure
- * (about 5 µs at the depth of Fastify's validation step, measured in
- * docs/benchmarks.md), for a stack that only ever names Fastify's own frames.
- * Made with `Object.create`, so `Error`'s constructor never runs: still an
- * `Error` (`instanceof`, `name`, `message`), which Fastify requires to send it
- * on as an error, with `stack` read as the first line of a stack (no frames).
- */
-class SchemaValidationError extends Error {}
-Object.defineProperty(SchemaValidationError.prototype, 'name', { value: 'Error', writable: true, configurable: true })
-Object.defineProperty(SchemaValidationError.prototype, 'stack', {
-  get (this: Error): string {
-    return this.name + ': ' + this.message
-  },
-  // `error.stack = …` (a logger, a test helper) sets the error's own stack, as on any Error.
-  set (this: Error, value: unknown): void {
-    Object.defineProperty(this, 'stack', { value, writable: true, configurable: true, enumerable: false })
-  },
-  configurable: true
-})
-Object.freeze(SchemaValidationError.prototype)
-
 const SEPARATOR = ', '
 
 /**
  * The `schemaErrorFormatter` the plugin sets when the app has none: the same
- * message as Fastify's default (`querystring/limit must be integer, …`), the
- * same `Error` shape, no stack. Fastify adds `statusCode`, `code`
+ * message as Fastify's default (`querystring/limit must be integer, …`) and
+ * the same plain `Error`, without a stack. Fastify adds `statusCode`, `code`
  * (`FST_ERR_VALIDATION`), `validation` and `validationContext`, from which the
  * built-in mapping builds `errors[]` as before.
+ *
+ * Fastify's default formatter builds it with `new Error(text)`, and capturing
+ * the stack is the largest single cost of a validation failure (several µs at
+ * the depth of Fastify's validation step, docs/benchmarks.md) for frames that
+ * are only ever Fastify's own. Made the way `ProblemError` makes 4xx problems
+ * (lib/model/problem.ts): with `Error.stackTraceLimit` at 0 for the
+ * construction, so `stack` is the first line alone.
  */
 export function formatSchemaErrors (errors: FastifySchemaValidationError[], dataVar: Parameters<SchemaErrorFormatter>[1]): Error {
   let text = ''
@@ -43,8 +25,10 @@ export function formatSchemaErrors (errors: FastifySchemaValidationError[], data
     const e = errors[i]
     text += (i === 0 ? '' : SEPARATOR) + dataVar + (e.instancePath || '') + ' ' + e.message
   }
-  const error = Object.create(SchemaValidationError.prototype) as Error
-  error.message = text
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  const error = new Error(text)
+  Error.stackTraceLimit = limit
   return error
 }
 

@@ -187,28 +187,80 @@ export function parseWeightedList (header: string): WeightedEntry[] {
   return out
 }
 
-/** How well one Accept range matches one format: higher is more specific, -1 no match. */
-function specificity (type: string, subtype: string, hasParams: boolean, format: Format): number {
+/** One media range of an `Accept` header, split and checked (RFC 9110 §12.5.1). */
+export interface MediaRange {
+  readonly type: string
+  readonly subtype: string
+  readonly hasParams: boolean
+  readonly q: number
+}
+
+/**
+ * The media ranges of an `Accept` header that can match one of this package's
+ * representations, all UTF-8: a range with a parameter other than
+ * `charset=utf-8` matches none, so it is left out.
+ */
+export function parseAccept (accept: string): MediaRange[] {
+  const out: MediaRange[] = []
+  for (const entry of parseWeightedList(accept)) {
+    const slash = entry.value.indexOf('/')
+    if (slash === -1) continue
+    const type = entry.value.slice(0, slash).trim()
+    const subtype = entry.value.slice(slash + 1).trim()
+    if (!TOKEN.test(type) || !TOKEN.test(subtype)) continue
+    const params = entry.params
+    if (params !== undefined && !paramsMatch(params)) continue
+    out.push({ type, subtype, hasParams: params !== undefined, q: entry.q })
+  }
+  return out
+}
+
+/**
+ * How well `range` matches `type/subtype`, higher being more specific, -1 no
+ * match: the full wildcard, then `type/*`, then `also` (a less specific name
+ * of the same representation), then the exact name; with parameters above
+ * without (RFC 9110 §12.5.1).
+ */
+function specificity (range: MediaRange, type: string, subtype: string, also: string | undefined): number {
   let base: number
-  if (type === '*') {
-    if (subtype !== '*') return -1
+  if (range.type === '*') {
+    if (range.subtype !== '*') return -1
     base = 0
-  } else if (type !== 'application') {
+  } else if (range.type !== type) {
     return -1
-  } else if (subtype === '*') {
+  } else if (range.subtype === '*') {
     base = 1
-  } else if (subtype === FORMAT_SUBTYPES[format]) {
+  } else if (range.subtype === subtype) {
     base = 3
-  } else if (format === PROBLEM_JSON && subtype === 'json') {
+  } else if (also !== undefined && range.subtype === also) {
     base = 2
   } else {
     return -1
   }
-  // RFC 9110 §12.5.1: a range with parameters is more specific than one without.
-  return base * 2 + (hasParams ? 1 : 0)
+  return base * 2 + (range.hasParams ? 1 : 0)
 }
 
-const FORMAT_SUBTYPES = ['problem+json', 'json', 'problem+xml']
+/**
+ * The quality of `type/subtype` under `ranges`: the q-value of the most
+ * specific range that matches it, the higher q among equally specific ones;
+ * 0 when none matches (RFC 9110 §12.5.1). The one weighting rule of the
+ * package: problem formats here, the catalogue's JSON or HTML pages too.
+ * `also` names a range that matches less specifically (`json` for
+ * `problem+json`: the `+json` suffix, RFC 6839 §3.1).
+ */
+export function acceptWeight (ranges: readonly MediaRange[], type: string, subtype: string, also?: string): number {
+  let best = -1
+  let q = 0
+  for (const range of ranges) {
+    const s = specificity(range, type, subtype, also)
+    if (s === -1) continue
+    if (s > best || (s === best && range.q > q)) {
+      best = s
+      q = range.q
+    }
+  }
+  return q
+}
 
 /** Our formats are all UTF-8: `charset=utf-8` is the one parameter a range may name. */
 function paramsMatch (params: ReadonlyArray<readonly [string, string]>): boolean {
@@ -220,30 +272,17 @@ function paramsMatch (params: ReadonlyArray<readonly [string, string]>): boolean
 
 /** The negotiation itself, uncached. Exported for the tests. */
 export function negotiateUncached (accept: string): Format {
-  const entries = parseWeightedList(accept)
-  // Best [specificity, q] per format; -1: no range matched (q = 0, RFC 9110 §12.5.1).
-  const spec = [-1, -1, -1]
-  const q = [0, 0, 0]
-  for (const entry of entries) {
-    const slash = entry.value.indexOf('/')
-    if (slash === -1) continue
-    const type = entry.value.slice(0, slash).trim()
-    const subtype = entry.value.slice(slash + 1).trim()
-    if (!TOKEN.test(type) || !TOKEN.test(subtype)) continue
-    const params = entry.params
-    if (params !== undefined && !paramsMatch(params)) continue
-    for (let f = 0; f < 3; f++) {
-      const s = specificity(type, subtype, params !== undefined, f as Format)
-      if (s === -1) continue
-      if (s > spec[f] || (s === spec[f] && entry.q > q[f])) {
-        spec[f] = s
-        q[f] = entry.q
-      }
-    }
-  }
+  const ranges = parseAccept(accept)
+  const problemJson = acceptWeight(ranges, 'application', 'problem+json', 'json')
+  const json = acceptWeight(ranges, 'application', 'json')
+  const problemXml = acceptWeight(ranges, 'application', 'problem+xml')
   let best: Format = PROBLEM_JSON
-  if (q[JSON_FORMAT] > q[best]) best = JSON_FORMAT
-  if (q[PROBLEM_XML] > q[best]) best = PROBLEM_XML
+  let q = problemJson
+  if (json > q) {
+    best = JSON_FORMAT
+    q = json
+  }
+  if (problemXml > q) best = PROBLEM_XML
   return best
 }
 
