@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox'
 import type { ProblemTypeClass } from './catalogue.js'
 import { ValidationProblem } from './validation.js'
 import { isErrorStatus, reasonPhrase } from './status.js'
+import { ABOUT_BLANK } from './type-uri.js'
 import { ProblemDetailsRef, ValidationProblemDetailsRef, schemaRef } from './schemas.js'
 
 /** The media type of problem responses (RFC 9457 §3). */
@@ -54,6 +55,23 @@ export function responseHeaders (status: number, declared?: Record<string, unkno
 }
 
 /**
+ * The headers a problem entry at `status` should document and `given` lacks
+ * (names compared case-insensitively), or `undefined` when none are missing:
+ * a 401 is sent with `WWW-Authenticate`, a 405 with `Allow`, a 429 or 503
+ * with `Retry-After`, however the route wrote its entry.
+ */
+export function missingStatusHeaders (status: number, given: unknown): Record<string, ResponseHeader> | undefined {
+  const wanted = STATUS_HEADERS[status]
+  if (wanted === undefined) return undefined
+  const have = given !== null && typeof given === 'object' ? Object.keys(given).map((h) => h.toLowerCase()) : []
+  let missing: Record<string, ResponseHeader> | undefined
+  for (const name of Object.keys(wanted)) {
+    if (!have.includes(name.toLowerCase())) (missing ??= {})[name] = wanted[name]
+  }
+  return missing
+}
+
+/**
  * One entry. The example goes on the media type object: OpenAPI 3.0 schemas
  * have no `examples`, and Fastify reads only the `schema` of a media type.
  */
@@ -69,13 +87,35 @@ export function statusExample (status: number): Record<string, unknown> {
 }
 
 /**
- * `ProblemDetails` with `status` pinned to the statuses of the entry, so that
- * a client generated from the document knows which status it gets where.
+ * The members a status entry pins: `type` to `about:blank` and `status` to the
+ * entry's statuses. A plain status problem is `about:blank` (RFC 9457 §4.2.1):
+ * a problem with a type of its own is a defined type, documented by its own
+ * schema. Pinning both lets a client generated from the document tell the
+ * problems of one operation apart by `type`, then by `status`.
+ */
+function statusPins (statuses: number[]): Record<string, unknown> {
+  return {
+    type: 'object',
+    required: ['type', 'status'],
+    properties: {
+      type: { type: 'string', const: ABOUT_BLANK },
+      status: { type: 'integer', enum: statuses }
+    }
+  }
+}
+
+/**
+ * `ProblemDetails` with `type` pinned to `about:blank` and `status` to the
+ * statuses of the entry, so that a client generated from the document knows
+ * which problem it gets where.
  */
 export function statusSchema (...statuses: number[]): TSchema {
-  return {
-    allOf: [ProblemDetailsRef, { type: 'object', properties: { status: { type: 'integer', enum: statuses } } }]
-  } as unknown as TSchema
+  return { allOf: [ProblemDetailsRef, statusPins(statuses)] } as unknown as TSchema
+}
+
+/** `ValidationProblemDetails` pinned the same way, at the status validation problems are sent with. */
+export function validationSchema (status: number): TSchema {
+  return { allOf: [ValidationProblemDetailsRef, statusPins([status])] } as unknown as TSchema
 }
 
 /** The entry of a status problem: its reason phrase, `ProblemDetails` pinned to it, the headers it is sent with, an example. */
@@ -83,8 +123,16 @@ export function statusEntry (status: number, description: string = reasonPhrase(
   return entry(description, statusSchema(status), responseHeaders(status), statusExample(status))
 }
 
-export function validationEntry (): ProblemResponse {
-  const e = entry('The request is not valid: one errors[] entry per problem, with a JSON Pointer into the request.', ValidationProblemDetailsRef)
+const VALIDATION_DESCRIPTION = 'The request is not valid: one errors[] entry per problem, with a JSON Pointer into the request.'
+
+/**
+ * The validation problem's entry at `status` (the app's `validationStatus`).
+ * `problemResponses(ValidationProblem)` is called before the route knows its
+ * app, so its entry is built at 400 and marked: the plugin rebuilds it at the
+ * app's `validationStatus` when the route is added.
+ */
+export function validationEntry (status = 400): ProblemResponse {
+  const e = entry(VALIDATION_DESCRIPTION, validationSchema(status))
   Object.defineProperty(e, VALIDATION, { value: true })
   return e
 }
@@ -99,7 +147,7 @@ export const UNREADABLE = 'The request body could not be read: not valid JSON, e
  */
 export function validationOrUnreadableEntry (): ProblemResponse {
   return entry('The request is not valid (one errors[] entry per problem, with a JSON Pointer into the request), or its body could not be read (no errors[]).',
-    { anyOf: [ValidationProblemDetailsRef, statusSchema(400)] } as unknown as TSchema)
+    { anyOf: [validationSchema(400), statusSchema(400)] } as unknown as TSchema)
 }
 
 /**
@@ -134,12 +182,16 @@ export function problemResponses (...keys: ProblemResponseKey[]): Record<number,
     }
   }
   for (const [status, classes] of defined) {
-    const schema = classes.length === 1
-      ? schemaRef(classes[0].schema)
-      : { anyOf: classes.map((cls) => schemaRef(cls.schema)) } as unknown as TSchema
+    // A status given beside defined types of that status: either can be answered.
+    const plain = out[status] !== undefined && (out[status] as unknown as Record<symbol, unknown>)[VALIDATION] === undefined
+    const schemas = classes.map((cls) => schemaRef(cls.schema) as TSchema)
+    if (plain) schemas.unshift(statusSchema(status))
+    const schema = schemas.length === 1 ? schemas[0] : { anyOf: schemas } as unknown as TSchema
     let declared: Record<string, unknown> | undefined
     for (const cls of classes) if (cls.headers !== undefined) declared = { ...declared, ...cls.headers }
-    out[status] = entry(classes.map((cls) => cls.title).join(' | '), schema, responseHeaders(status, declared))
+    const titles = classes.map((cls) => cls.title)
+    if (plain) titles.unshift(reasonPhrase(status))
+    out[status] = entry(titles.join(' | '), schema, responseHeaders(status, declared))
   }
   return out
 }
