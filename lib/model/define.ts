@@ -54,12 +54,13 @@ export type DefinedProblemSchema<S> = TObject<typeof standardMembers & Propertie
 export type DefinedProblem<S> = ProblemError<ExtensionMembers<S>>
 
 /** The class `defineProblem()` returns. */
-export interface DefinedProblemClass<S extends TObject | undefined = undefined> {
+export interface DefinedProblemClass<S extends TObject | undefined = undefined, N extends number = number> {
   new (...args: InitArgs<DefinedProblemInit<S>>): DefinedProblem<S>
   readonly prototype: ProblemError
   /** The type URI as defined (relative ones resolve per app). */
   readonly type: string
-  readonly status: number
+  /** The status, as a literal type where the definition gives one (`403`), so `problemResponses()` keys its entry by it. */
+  readonly status: N
   readonly title: string
   readonly description: string | undefined
   readonly headers: ProblemHeaders | undefined
@@ -224,7 +225,7 @@ function checkDefinition (definition: ProblemDefinition<TObject | undefined>): {
  * throw new OutOfCredit({ detail: 'Your balance is 20, the cost is 30', balance: 20, accounts: ['/a/12345'] })
  * ```
  */
-export function defineProblem<S extends TObject | undefined = undefined> (definition: ProblemDefinition<S>): DefinedProblemClass<S> {
+export function defineProblem<S extends TObject | undefined = undefined, N extends number = number> (definition: ProblemDefinition<S> & { status: N }): DefinedProblemClass<S, N> {
   const { extensionProperties, schemaId } = checkDefinition(definition as ProblemDefinition<TObject | undefined>)
   const { type, status, title } = definition
   const description = definition.description
@@ -300,7 +301,7 @@ export function defineProblem<S extends TObject | undefined = undefined> (defini
   Object.defineProperty(Defined, 'name', { value: schemaId })
   Object.defineProperty(Defined.prototype, 'name', { value: schemaId, writable: true, configurable: true })
 
-  const problemClass = Defined as unknown as DefinedProblemClass<S>
+  const problemClass = Defined as unknown as DefinedProblemClass<S, N>
   addProblemType({
     type,
     status,

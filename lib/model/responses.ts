@@ -24,6 +24,61 @@ export interface ProblemResponse {
 /** What `problemResponses()` takes: a status, a class from `defineProblem()`, or `ValidationProblem`. */
 export type ProblemResponseKey = number | ProblemTypeClass | typeof ValidationProblem
 
+/** The members a status entry pins, as a JSON Schema type (see `statusPins`). */
+interface PinsSchema<N extends number> {
+  readonly type: 'object'
+  readonly required: readonly ['type', 'status']
+  readonly properties: {
+    readonly type: { readonly type: 'string', readonly const: 'about:blank' }
+    readonly status: { readonly type: 'integer', readonly enum: readonly [N] }
+  }
+}
+
+/**
+ * The schema of a status entry, typed as the JSON Schema it is, so that
+ * `@fastify/type-provider-json-schema-to-ts` (with the shared schemas as
+ * `references`) infers `ProblemDetails & { type: 'about:blank', status: N }`.
+ */
+export type StatusProblemSchema<N extends number> = TSchema & {
+  readonly allOf: readonly [{ readonly $ref: 'ProblemDetails#' }, PinsSchema<N>]
+}
+
+/** The schema of the validation entry, typed likewise. */
+export type ValidationProblemSchema<N extends number> = TSchema & {
+  readonly allOf: readonly [{ readonly $ref: 'ValidationProblemDetails#' }, PinsSchema<N>]
+}
+
+/** A `schema.response` entry with its schema's type. */
+export interface ProblemResponseOf<Schema> {
+  description: string
+  headers?: Record<string, ResponseHeader>
+  content: { 'application/problem+json': { schema: Schema, example?: Record<string, unknown> } }
+}
+
+/** The status a key of `problemResponses()` is documented at. */
+export type StatusOfKey<K> = K extends number
+  ? K
+  : K extends { readonly schemaId: string, readonly status: infer N extends number }
+    ? N
+    : K extends typeof ValidationProblem ? 400 : never
+
+/** The entry of one key. */
+type EntryOfKey<K> = K extends number
+  ? ProblemResponseOf<StatusProblemSchema<K>>
+  : K extends { readonly schemaId: string, readonly ref: infer R extends TSchema }
+    ? ProblemResponseOf<R>
+    : K extends typeof ValidationProblem ? ProblemResponseOf<ValidationProblemSchema<400>> : ProblemResponse
+
+/**
+ * What `problemResponses(...keys)` returns, keyed by the statuses of its keys
+ * (literal where they are), so `reply.code(404)` type-checks on a route that
+ * spreads `...problemResponses(404)` into its responses. Several keys at one
+ * status give a union of their entries, as the `anyOf` they are documented as.
+ */
+export type ProblemResponses<K> = {
+  [N in StatusOfKey<K>]: EntryOfKey<K extends unknown ? (StatusOfKey<K> extends N ? K : never) : never>
+}
+
 /**
  * Marks the validation entry: its status is the answering app's
  * `validationStatus`, known only when the route is added.
@@ -163,7 +218,7 @@ export function validationOrUnreadableEntry (): ProblemResponse {
  * app.get('/users/:id', { schema: { response: { 200: User, ...problemResponses(404, OutOfCredit) } } }, handler)
  * ```
  */
-export function problemResponses (...keys: ProblemResponseKey[]): Record<number, ProblemResponse> {
+export function problemResponses<const K extends readonly ProblemResponseKey[]> (...keys: K): ProblemResponses<K[number]> {
   const out: Record<number, ProblemResponse> = {}
   const defined = new Map<number, Array<ProblemTypeClass>>()
   for (const key of keys) {
@@ -193,7 +248,7 @@ export function problemResponses (...keys: ProblemResponseKey[]): Record<number,
     if (plain) titles.unshift(reasonPhrase(status))
     out[status] = entry(titles.join(' | '), schema, responseHeaders(status, declared))
   }
-  return out
+  return out as unknown as ProblemResponses<K[number]>
 }
 
 /**
