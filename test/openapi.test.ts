@@ -61,7 +61,17 @@ const statusJson = (status: number, title: string): object => ({
 })
 /** What the validation entry documents: ValidationProblemDetails pinned to about:blank and the validationStatus. */
 const validationJson = (status: number): object => ({
-  'application/problem+json': { schema: { allOf: [{ $ref: '#/components/schemas/ValidationProblemDetails' }, pins(status)] } }
+  'application/problem+json': {
+    schema: { allOf: [{ $ref: '#/components/schemas/ValidationProblemDetails' }, pins(status)] },
+    example: {
+      type: 'about:blank',
+      title: status === 400 ? 'Bad Request' : 'Unprocessable Content',
+      status,
+      detail: 'body/email must match format "email"',
+      instance: '/example',
+      errors: [{ detail: 'must match format "email"', pointer: '#/body/email' }]
+    }
+  }
 })
 
 t.test('the OpenAPI document: problem responses, readable component names, valid', async (t) => {
@@ -252,7 +262,7 @@ t.test('401, 405, 429 and 503 problem entries document their headers, however th
 })
 
 t.test('a status and defined types of that status: documented as anyOf, each pinned', async (t) => {
-  const Hidden = defineProblem({ type: 'oas-hidden', status: 404, title: 'Hidden' })
+  const Hidden = defineProblem({ type: 'oas-hidden', status: 404, title: 'Hidden', extensions: Type.Object({ moved: Type.String({ format: 'uri-reference' }) }) })
   const { doc } = await documented(t, {}, (app) => {
     app.get('/both', { schema: { response: problemResponses(404, Hidden) } }, async () => 'x')
   })
@@ -263,4 +273,5 @@ t.test('a status and defined types of that status: documented as anyOf, each pin
     { $ref: '#/components/schemas/OasHiddenProblem' }
   ])
   t.same(doc.components.schemas.OasHiddenProblem.properties.type.enum, ['oas-hidden'])
+  t.equal(doc.components.schemas.OasHiddenProblem.example.moved, '/example', 'a URI reference member\'s example is a URI reference')
 })

@@ -127,7 +127,7 @@ function sample (schema: unknown, depth = 0): unknown {
   const union = s.anyOf ?? s.oneOf
   if (Array.isArray(union) && union.length > 0) return sample(union[0], depth + 1)
   switch (Array.isArray(s.type) ? s.type[0] : s.type) {
-    case 'string': return s.format === 'date-time' ? '2026-01-01T00:00:00Z' : s.format === 'date' ? '2026-01-01' : s.format === 'email' ? 'user@example.com' : s.format === 'uri' ? 'https://example.com/' : 'string'
+    case 'string': return s.format === 'date-time' ? '2026-01-01T00:00:00Z' : s.format === 'date' ? '2026-01-01' : s.format === 'email' ? 'user@example.com' : s.format === 'uri' ? 'https://example.com/' : s.format === 'uri-reference' ? '/example' : 'string'
     case 'integer': return typeof s.minimum === 'number' ? Math.ceil(s.minimum) : 0
     case 'number': return typeof s.minimum === 'number' ? s.minimum : 0
     case 'boolean': return false

@@ -141,6 +141,15 @@ export function statusExample (status: number): Record<string, unknown> {
   return { type: 'about:blank', title: reasonPhrase(status), status, detail: `An example ${reasonPhrase(status)} problem`, instance: '/example' }
 }
 
+/** A validation problem as an example document, at the status it is sent with. */
+export function validationExample (status: number): Record<string, unknown> {
+  return {
+    ...statusExample(status),
+    detail: 'body/email must match format "email"',
+    errors: [{ detail: 'must match format "email"', pointer: '#/body/email' }]
+  }
+}
+
 /**
  * The members a status entry pins: `type` to `about:blank` and `status` to the
  * entry's statuses. A plain status problem is `about:blank` (RFC 9457 §4.2.1):
@@ -187,7 +196,7 @@ const VALIDATION_DESCRIPTION = 'The request is not valid: one errors[] entry per
  * app's `validationStatus` when the route is added.
  */
 export function validationEntry (status = 400): ProblemResponse {
-  const e = entry(VALIDATION_DESCRIPTION, validationSchema(status))
+  const e = entry(VALIDATION_DESCRIPTION, validationSchema(status), undefined, validationExample(status))
   Object.defineProperty(e, VALIDATION, { value: true })
   return e
 }
@@ -202,7 +211,7 @@ export const UNREADABLE = 'The request body could not be read: not valid JSON, e
  */
 export function validationOrUnreadableEntry (): ProblemResponse {
   return entry('The request is not valid (one errors[] entry per problem, with a JSON Pointer into the request), or its body could not be read (no errors[]).',
-    { anyOf: [validationSchema(400), statusSchema(400)] } as unknown as TSchema)
+    { anyOf: [validationSchema(400), statusSchema(400)] } as unknown as TSchema, undefined, validationExample(400))
 }
 
 /**
