@@ -1,5 +1,5 @@
 // @fastify/type-provider-json-schema-to-ts: problem bodies typed from this
-// package's schemas (docs/openapi.md#plain-json-schema-and-json-schema-to-ts).
+// package's schemas (docs/openapi.md#plain-json-schema-and-fastifytype-provider-json-schema-to-ts).
 import Fastify from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts'

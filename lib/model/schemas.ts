@@ -61,7 +61,7 @@ const validationMembers = {
  *
  * The `$id`s of the shared schemas are typed as their literal names, so that
  * `@fastify/type-provider-json-schema-to-ts` can resolve `{ $ref: 'ProblemDetails#' }`
- * through its `references` option (docs/openapi.md#plain-json-schema).
+ * through its `references` option (docs/openapi.md#plain-json-schema-and-fastifytype-provider-json-schema-to-ts).
  */
 export const ValidationProblemDetails: TObject<typeof validationMembers> & { readonly $id: typeof VALIDATION_PROBLEM_DETAILS_ID } = Type.Object(validationMembers, {
   $id: VALIDATION_PROBLEM_DETAILS_ID,
