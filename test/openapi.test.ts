@@ -275,3 +275,29 @@ t.test('a status and defined types of that status: documented as anyOf, each pin
   t.same(doc.components.schemas.OasHiddenProblem.properties.type.enum, ['oas-hidden'])
   t.equal(doc.components.schemas.OasHiddenProblem.example.moved, '/example', 'a URI reference member\'s example is a URI reference')
 })
+
+t.test('problemResponses(ValidationProblem) tells the whole 400: with a plain 400, and on routes that read a body', async (t) => {
+  const anyOf400 = [(validationJson(400) as any)['application/problem+json'].schema, (statusJson(400, 'Bad Request') as any)['application/problem+json'].schema]
+  for (const validationStatus of [400, 422] as const) {
+    const { doc } = await documented(t, { validationStatus }, (app) => {
+      app.post('/body', { schema: { body: User, response: problemResponses(ValidationProblem) } }, async () => 'x')
+      app.get('/query', { schema: { querystring: User, response: problemResponses(ValidationProblem) } }, async () => 'x')
+      app.get('/both', { schema: { querystring: User, response: problemResponses(400, ValidationProblem) } }, async () => 'x')
+      app.get('/reversed', { schema: { querystring: User, response: problemResponses(ValidationProblem, 400) } }, async () => 'x')
+    })
+    const at = (path: string, method: string, status: number): any => doc.paths[path][method].responses[status]?.content['application/problem+json'].schema
+    if (validationStatus === 400) {
+      t.same(at('/body', 'post', 400).anyOf, anyOf400, '400: a POST can also answer the unreadable body')
+      t.same(at('/query', 'get', 400), (validationJson(400) as any)['application/problem+json'].schema, '400: a GET answers only validation problems')
+      t.same(at('/both', 'get', 400).anyOf, anyOf400, '400 and ValidationProblem: either')
+      t.same(at('/reversed', 'get', 400).anyOf, anyOf400, 'in either order')
+    } else {
+      t.same(at('/body', 'post', 422), (validationJson(422) as any)['application/problem+json'].schema, '422: the validation problem')
+      t.notOk(at('/body', 'post', 400), 'no 400 where none was declared')
+      t.same(at('/both', 'get', 422), (validationJson(422) as any)['application/problem+json'].schema)
+      t.same(at('/both', 'get', 400), (statusJson(400, 'Bad Request') as any)['application/problem+json'].schema, 'the declared 400 stays a plain 400')
+      t.same(at('/reversed', 'get', 400), at('/both', 'get', 400), 'in either order')
+    }
+    await SwaggerParser.validate(structuredClone(doc))
+  }
+})

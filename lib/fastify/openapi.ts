@@ -2,7 +2,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify'
 import type { Settings } from './options.js'
 import { typeBySchemaId, type ProblemTypeEntry } from '../model/catalogue.js'
 import { PROBLEM_DETAILS_ID, VALIDATION_PROBLEM_DETAILS_ID, SHARED_SCHEMAS } from '../model/schemas.js'
-import { PROBLEM_MEDIA_TYPE, UNREADABLE, VALIDATION, missingStatusHeaders, statusEntry, validationEntry, validationOrUnreadableEntry } from '../model/responses.js'
+import { PROBLEM_MEDIA_TYPE, UNREADABLE, missingStatusHeaders, statusEntry, validationEntry, validationMark, validationOrUnreadableEntry } from '../model/responses.js'
 import { reasonPhrase } from '../model/status.js'
 import { resolveTypeOrKeep } from '../model/type-uri.js'
 import { refId, walkSchema } from '../model/schema-walk.js'
@@ -206,12 +206,20 @@ function shapeResponses (route: RouteOptions, settings: Settings): void {
     }
   }
 
-  if (response !== undefined && settings.validationStatus !== 400) {
-    const given = response[400] as Record<symbol, unknown> | undefined
-    if (given !== undefined && given[VALIDATION] === true && !has(response, settings.validationStatus)) {
+  // problemResponses(ValidationProblem) at this app's validationStatus: moved
+  // to 422 (a plain 400 left only where one was declared), or at 400, where a
+  // route that reads a body can also answer the unreadable-body 400.
+  const mark = response === undefined ? undefined : validationMark(response[400])
+  if (response !== undefined && mark !== undefined) {
+    const status = settings.validationStatus
+    if (status !== 400 && !has(response, status)) {
       response = Object.assign({}, response)
       delete response[400]
-      response[settings.validationStatus] = validationEntry(settings.validationStatus)
+      response[status] = validationEntry(status)
+      if (mark.plain) response[400] = statusEntry(400)
+      changed = true
+    } else if (status === 400 && !mark.plain && methodsOf(route).some((m) => !BODYLESS.has(m))) {
+      response = Object.assign({}, response, { 400: validationOrUnreadableEntry() })
       changed = true
     }
   }

@@ -81,9 +81,16 @@ export type ProblemResponses<K> = {
 
 /**
  * Marks the validation entry: its status is the answering app's
- * `validationStatus`, known only when the route is added.
+ * `validationStatus`, known only when the route is added. The mark's value
+ * says whether `problemResponses()` was also given the status 400.
  */
 export const VALIDATION = Symbol('fastify-problem-details.validation')
+
+/** The value of the `VALIDATION` mark. */
+export interface ValidationMark {
+  /** `problemResponses(ValidationProblem, 400)`: a plain 400 is declared too. */
+  plain: boolean
+}
 
 /** OpenAPI 3 component names (`components.schemas` keys). */
 const COMPONENT_NAME = /^[A-Za-z0-9._-]+$/
@@ -195,10 +202,17 @@ const VALIDATION_DESCRIPTION = 'The request is not valid: one errors[] entry per
  * app, so its entry is built at 400 and marked: the plugin rebuilds it at the
  * app's `validationStatus` when the route is added.
  */
-export function validationEntry (status = 400): ProblemResponse {
-  const e = entry(VALIDATION_DESCRIPTION, validationSchema(status), undefined, validationExample(status))
-  Object.defineProperty(e, VALIDATION, { value: true })
+export function validationEntry (status = 400, mark?: ValidationMark): ProblemResponse {
+  const e = mark?.plain === true
+    ? validationOrPlainEntry(`${VALIDATION_DESCRIPTION} Or another ${reasonPhrase(status)} problem (no errors[]).`)
+    : entry(VALIDATION_DESCRIPTION, validationSchema(status), undefined, validationExample(status))
+  if (mark !== undefined) Object.defineProperty(e, VALIDATION, { value: mark })
   return e
+}
+
+/** The mark of a validation entry from `problemResponses()`, if `value` is one. */
+export function validationMark (value: unknown): ValidationMark | undefined {
+  return value !== null && typeof value === 'object' ? (value as Record<symbol, ValidationMark | undefined>)[VALIDATION] : undefined
 }
 
 /** What the unreadable-body 400 says: Fastify answers it before any validation. */
@@ -210,8 +224,12 @@ export const UNREADABLE = 'The request body could not be read: not valid JSON, e
  * generated from the document does not count on `errors`.
  */
 export function validationOrUnreadableEntry (): ProblemResponse {
-  return entry('The request is not valid (one errors[] entry per problem, with a JSON Pointer into the request), or its body could not be read (no errors[]).',
-    { anyOf: [validationSchema(400), statusSchema(400)] } as unknown as TSchema, undefined, validationExample(400))
+  return validationOrPlainEntry('The request is not valid (one errors[] entry per problem, with a JSON Pointer into the request), or its body could not be read (no errors[]).')
+}
+
+/** At 400: a validation problem or a plain 400. */
+function validationOrPlainEntry (description: string): ProblemResponse {
+  return entry(description, { anyOf: [validationSchema(400), statusSchema(400)] } as unknown as TSchema, undefined, validationExample(400))
 }
 
 /**
@@ -230,9 +248,10 @@ export function validationOrUnreadableEntry (): ProblemResponse {
 export function problemResponses<const K extends readonly ProblemResponseKey[]> (...keys: K): ProblemResponses<K[number]> {
   const out: Record<number, ProblemResponse> = {}
   const defined = new Map<number, Array<ProblemTypeClass>>()
+  let validation = false
   for (const key of keys) {
     if (key === ValidationProblem) {
-      out[400] = validationEntry()
+      validation = true
     } else if (typeof key === 'number') {
       if (!isErrorStatus(key)) throw new TypeError(`fastify-problem-details: problemResponses() takes statuses 400–599 (got ${key})`)
       out[key] = statusEntry(key)
@@ -245,9 +264,11 @@ export function problemResponses<const K extends readonly ProblemResponseKey[]> 
       throw new TypeError('fastify-problem-details: problemResponses() takes statuses, classes from defineProblem() and ValidationProblem')
     }
   }
+  // Keyed 400 until the route is added: the plugin moves it to its validationStatus.
+  if (validation) out[400] = validationEntry(400, { plain: out[400] !== undefined })
   for (const [status, classes] of defined) {
     // A status given beside defined types of that status: either can be answered.
-    const plain = out[status] !== undefined && (out[status] as unknown as Record<symbol, unknown>)[VALIDATION] === undefined
+    const plain = out[status] !== undefined && validationMark(out[status]) === undefined
     const schemas = classes.map((cls) => schemaRef(cls.schema) as TSchema)
     if (plain) schemas.unshift(statusSchema(status))
     const schema = schemas.length === 1 ? schemas[0] : { anyOf: schemas } as unknown as TSchema
