@@ -49,6 +49,10 @@ const User = Type.Object({ id: Type.String(), name: Type.String(), balance: Type
 
 const users = new Map([['1', { id: '1', name: 'Ada', balance: 20 }]])
 
+// Each route declares the problems it answers (problemResponses), so that
+// /docs tells the truth; outside production the contract check warns about an
+// answer a route does not declare.
+
 // A reply helper: no Error is constructed.
 app.get('/users/:id', { schema: { response: { 200: User, ...problemResponses(404) } } }, async (request, reply) => {
   const user = users.get(request.params.id)
@@ -74,10 +78,10 @@ app.post('/users/:id/purchases', { schema: { response: problemResponses(404, Out
 
 // Request data as extension members: only ever emitted as members, so a body
 // with "headers", "type" or "title" in it cannot steer the response.
-app.put('/users/:id/email', async (request, reply) => reply.conflict('This email is taken', request.body))
+app.put('/users/:id/email', { schema: { response: problemResponses(409) } }, async (request, reply) => reply.conflict('This email is taken', request.body))
 
 // The options that steer the response (here Retry-After) come third.
-app.get('/search', async (_request, reply) => reply.tooManyRequests('Slow down', { limit: 100 }, { retryAfter: 30 }))
+app.get('/search', { schema: { response: problemResponses(429) } }, async (_request, reply) => reply.tooManyRequests('Slow down', { limit: 100 }, { retryAfter: 30 }))
 
 // A validation failure: one errors[] entry per schema error, with JSON Pointers.
 app.post('/users', {
@@ -88,9 +92,9 @@ app.post('/users', {
       properties: { name: { type: 'string', minLength: 1 }, email: { type: 'string', format: 'email' } },
       additionalProperties: false
     },
-    response: problemResponses(ValidationProblem)
+    response: { 201: { description: 'The user', ...User }, ...problemResponses(ValidationProblem) }
   }
-}, async (request, reply) => reply.code(201).send(request.body))
+}, async (request, reply) => reply.code(201).send({ id: '2', name: request.body.name, balance: 0 }))
 
 // An unexpected error: the client sees a generic 500, the log sees everything.
 app.get('/reports', async () => {
@@ -105,7 +109,7 @@ class PaymentGatewayError extends Error {
   }
 }
 app.problemDetails.map(PaymentGatewayError, (err) => ({ status: 502, title: 'Payment gateway failed', detail: err.publicMessage }))
-app.post('/payments', async () => {
+app.post('/payments', { schema: { response: problemResponses(502) } }, async () => {
   throw new PaymentGatewayError('The card was declined')
 })
 

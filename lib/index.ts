@@ -65,7 +65,7 @@ export {
   ValidationProblemDetailsRef,
   schemaRef
 } from './model/schemas.js'
-export { problemResponses, refResolver, type ProblemResponse, type ProblemResponseKey } from './model/responses.js'
+export { problemResponses, refResolver, type ProblemResponse, type ProblemResponseKey, type ProblemResponseOf, type ProblemResponses, type StatusProblemSchema, type ValidationProblemSchema } from './model/responses.js'
 
 // @fastify/sensible's error API in problem form (docs/migration.md#from-fastifysensible).
 export { HttpProblem, type HttpErrorName, type HttpErrorStatus, type HttpErrorStatuses } from './fastify/sensible/http-problem.js'

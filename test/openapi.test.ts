@@ -46,11 +46,31 @@ async function documented (t: Teardown, options: ProblemDetailsOptions, routes: 
 }
 
 const problemJson = (ref: string): object => ({ 'application/problem+json': { schema: { $ref: '#/components/schemas/' + ref } } })
-/** What a status entry documents: ProblemDetails with its status pinned, and an example problem. */
+/** The pins of a status entry: type about:blank, status the entry's (const is enum in OpenAPI 3.0). */
+const pins = (status: number): object => ({
+  type: 'object',
+  required: ['type', 'status'],
+  properties: { type: { type: 'string', enum: ['about:blank'] }, status: { type: 'integer', enum: [status] } }
+})
+/** What a status entry documents: ProblemDetails with its type and status pinned, and an example problem. */
 const statusJson = (status: number, title: string): object => ({
   'application/problem+json': {
-    schema: { allOf: [{ $ref: '#/components/schemas/ProblemDetails' }, { type: 'object', properties: { status: { type: 'integer', enum: [status] } } }] },
+    schema: { allOf: [{ $ref: '#/components/schemas/ProblemDetails' }, pins(status)] },
     example: { type: 'about:blank', title, status, detail: `An example ${title} problem`, instance: '/example' }
+  }
+})
+/** What the validation entry documents: ValidationProblemDetails pinned to about:blank and the validationStatus. */
+const validationJson = (status: number): object => ({
+  'application/problem+json': {
+    schema: { allOf: [{ $ref: '#/components/schemas/ValidationProblemDetails' }, pins(status)] },
+    example: {
+      type: 'about:blank',
+      title: status === 400 ? 'Bad Request' : 'Unprocessable Content',
+      status,
+      detail: 'body/email must match format "email"',
+      instance: '/example',
+      errors: [{ detail: 'must match format "email"', pointer: '#/body/email' }]
+    }
   }
 })
 
@@ -83,7 +103,7 @@ t.test('the OpenAPI document: problem responses, readable component names, valid
   const get = doc.paths['/users/{id}'].get.responses
   t.same(get['404'], { description: 'Not Found', content: statusJson(404, 'Not Found') })
   t.same(get['403'], { description: 'You do not have enough credit', content: problemJson('OasOutOfCreditProblem') })
-  t.same(get['400'].content, problemJson('ValidationProblemDetails'), 'defaultResponses: 400 validation')
+  t.same(get['400'].content, validationJson(400), 'defaultResponses: 400 validation, status and type pinned')
   t.same(get['500'].content, statusJson(500, 'Internal Server Error'), 'defaultResponses: 500')
   const post = doc.paths['/users'].post.responses
   t.same(post['403'].content['application/problem+json'].schema, {
@@ -120,7 +140,7 @@ t.test('validationStatus 422 documents validation problems at 422', async (t) =>
   })
   for (const path of ['/explicit', '/default']) {
     const responses = doc.paths[path].post.responses
-    t.same(responses['422'].content, problemJson('ValidationProblemDetails'), path)
+    t.same(responses['422'].content, validationJson(422), path + ': the validation problem, its status pinned to 422')
     t.same(responses['400'].content, statusJson(400, 'Bad Request'), path + ': 400 is the unreadable body only')
     t.equal((await app.inject({ method: 'POST', url: path, payload: {} })).statusCode, 422)
   }
@@ -195,7 +215,7 @@ t.test('@fastify/type-provider-typebox 6 (typebox 1.x): route schemas, its valid
   const responses = doc.paths['/accounts/{id}'].post.responses
   t.same(responses['403'].content, problemJson('OasOutOfCreditProblem'))
   t.same(responses['400'].content['application/problem+json'].schema.anyOf, [
-    { $ref: '#/components/schemas/ValidationProblemDetails' },
+    (validationJson(400) as any)['application/problem+json'].schema,
     (statusJson(400, 'Bad Request') as any)['application/problem+json'].schema
   ], 'validation problems, or an unreadable body')
   t.same(responses['404'].content, problemJson('ProblemDetails'), 'a typed typebox 1.x ref to a shared schema, as application/problem+json')
@@ -210,4 +230,74 @@ t.test('@fastify/type-provider-typebox 6 (typebox 1.x): route schemas, its valid
   const pointers = new Set(invalid.json().errors.map((e: { pointer: string }) => e.pointer))
   t.same([...pointers].sort(), ['#/body/email', '#/body/extra', '#/body/name'])
   t.match(invalid.json().errors, [{ detail: "must have required property 'name'", pointer: '#/body/name' }, { detail: "must have required property 'email'" }])
+})
+
+t.test('401, 405, 429 and 503 problem entries document their headers, however the route writes them', async (t) => {
+  const Busy = defineProblem({ type: 'oas-busy', status: 503, title: 'Busy', headers: { 'X-Busy': 'yes' } })
+  const { doc } = await documented(t, {}, (app) => {
+    app.get('/headers', {
+      schema: {
+        response: {
+          401: ProblemDetailsRef,
+          405: { description: 'no', content: { 'application/json': { schema: ProblemDetailsRef } } },
+          429: { description: 'slow', headers: { 'retry-after': { type: 'string', description: 'mine' }, 'X-Limit': { type: 'string', description: 'the limit' } }, content: { 'application/problem+json': { schema: ProblemDetailsRef } } },
+          ...problemResponses(Busy),
+          404: ProblemDetailsRef
+        }
+      }
+    }, async () => 'x')
+    app.get('/mine', { schema: { response: { 401: { description: 'not a problem', type: 'string' } } } }, async () => 'x')
+  })
+  const responses = doc.paths['/headers'].get.responses
+  const names = (status: number): string[] => Object.keys(responses[status].headers ?? {}).sort()
+  t.same(names(401), ['WWW-Authenticate'], 'a bare ref at 401: WWW-Authenticate')
+  t.same(names(405), ['Allow'], 'a content map at 405: Allow')
+  t.same(names(429), ['X-Limit', 'retry-after'], 'the route\'s own headers are kept, Retry-After not doubled')
+  t.equal(responses['429'].headers['retry-after'].description, 'mine')
+  t.same(names(503), ['Retry-After', 'X-Busy'], 'a defined type at 503: Retry-After and its own header')
+  t.same(names(404), [], 'no headers at other statuses')
+  t.equal(responses['401'].headers['WWW-Authenticate'].schema.type, 'string', 'documented as OpenAPI 3 header objects')
+  t.notOk(doc.paths['/mine'].get.responses['401'].headers, 'an entry that is not a problem is left alone')
+  await SwaggerParser.validate(structuredClone(doc))
+})
+
+t.test('a status and defined types of that status: documented as anyOf, each pinned', async (t) => {
+  const Hidden = defineProblem({ type: 'oas-hidden', status: 404, title: 'Hidden', extensions: Type.Object({ moved: Type.String({ format: 'uri-reference' }) }) })
+  const { doc } = await documented(t, {}, (app) => {
+    app.get('/both', { schema: { response: problemResponses(404, Hidden) } }, async () => 'x')
+  })
+  const entry = doc.paths['/both'].get.responses['404']
+  t.equal(entry.description, 'Not Found | Hidden')
+  t.same(entry.content['application/problem+json'].schema.anyOf, [
+    { allOf: [{ $ref: '#/components/schemas/ProblemDetails' }, pins(404)] },
+    { $ref: '#/components/schemas/OasHiddenProblem' }
+  ])
+  t.same(doc.components.schemas.OasHiddenProblem.properties.type.enum, ['oas-hidden'])
+  t.equal(doc.components.schemas.OasHiddenProblem.example.moved, '/example', 'a URI reference member\'s example is a URI reference')
+})
+
+t.test('problemResponses(ValidationProblem) tells the whole 400: with a plain 400, and on routes that read a body', async (t) => {
+  const anyOf400 = [(validationJson(400) as any)['application/problem+json'].schema, (statusJson(400, 'Bad Request') as any)['application/problem+json'].schema]
+  for (const validationStatus of [400, 422] as const) {
+    const { doc } = await documented(t, { validationStatus }, (app) => {
+      app.post('/body', { schema: { body: User, response: problemResponses(ValidationProblem) } }, async () => 'x')
+      app.get('/query', { schema: { querystring: User, response: problemResponses(ValidationProblem) } }, async () => 'x')
+      app.get('/both', { schema: { querystring: User, response: problemResponses(400, ValidationProblem) } }, async () => 'x')
+      app.get('/reversed', { schema: { querystring: User, response: problemResponses(ValidationProblem, 400) } }, async () => 'x')
+    })
+    const at = (path: string, method: string, status: number): any => doc.paths[path][method].responses[status]?.content['application/problem+json'].schema
+    if (validationStatus === 400) {
+      t.same(at('/body', 'post', 400).anyOf, anyOf400, '400: a POST can also answer the unreadable body')
+      t.same(at('/query', 'get', 400), (validationJson(400) as any)['application/problem+json'].schema, '400: a GET answers only validation problems')
+      t.same(at('/both', 'get', 400).anyOf, anyOf400, '400 and ValidationProblem: either')
+      t.same(at('/reversed', 'get', 400).anyOf, anyOf400, 'in either order')
+    } else {
+      t.same(at('/body', 'post', 422), (validationJson(422) as any)['application/problem+json'].schema, '422: the validation problem')
+      t.notOk(at('/body', 'post', 400), 'no 400 where none was declared')
+      t.same(at('/both', 'get', 422), (validationJson(422) as any)['application/problem+json'].schema)
+      t.same(at('/both', 'get', 400), (statusJson(400, 'Bad Request') as any)['application/problem+json'].schema, 'the declared 400 stays a plain 400')
+      t.same(at('/reversed', 'get', 400), at('/both', 'get', 400), 'in either order')
+    }
+    await SwaggerParser.validate(structuredClone(doc))
+  }
 })

@@ -76,9 +76,15 @@ test('problemResponses in a route with the TypeBox type provider', () => {
       params: Type.Object({ id: Type.String() }),
       response: { 200: Type.Object({ id: Type.String() }), ...problemResponses(404, OutOfCredit, ValidationProblem) }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     expect(request.params.id).type.toBe<string>()
+    // The entries are keyed by their literal statuses: the route's codes are 200, 404, 403 and 400.
+    expect(reply.code(404)).type.not.toRaiseError()
+    expect(reply.code(403)).type.not.toRaiseError()
+    expect(reply.code(400)).type.not.toRaiseError()
+    expect(reply.code(409)).type.toRaiseError()
     return { id: request.params.id }
   })
+  expect(OutOfCredit.status).type.toBe<403>()
   expect(problemResponses('404')).type.toRaiseError()
 })

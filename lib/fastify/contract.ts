@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { typeBySchemaId } from '../model/catalogue.js'
 import { PROBLEM_DETAILS_ID, VALIDATION_PROBLEM_DETAILS_ID } from '../model/schemas.js'
+import { walkSchema } from '../model/schema-walk.js'
 import { resolveType } from '../response/render.js'
 import type { Rendering } from '../response/serialize.js'
 import type { ContractDeclared as Declared, Settings } from './options.js'
@@ -13,38 +14,57 @@ import type { ContractDeclared as Declared, Settings } from './options.js'
  * Routes without response schemas are not checked.
  */
 
-const MAX_DEPTH = 16
-
-/**
- * The `$ref`s and `$id`s in a response entry. Schema objects of other type
- * providers (Zod) may have getters that throw: such a property is skipped.
- */
-function refsOf (value: unknown, out: Set<string>, depth: number): void {
-  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return
-  for (const key of Object.keys(value)) {
-    let child: unknown
-    try {
-      child = (value as Record<string, unknown>)[key]
-    } catch {
-      continue
-    }
-    if (key === '$ref' && typeof child === 'string') out.add(child.split('#', 1)[0])
-    else if (key === '$id' && typeof child === 'string') out.add(child)
-    else refsOf(child, out, depth + 1)
-  }
+/** The string values a schema pins a member to: `const: 'x'` or `enum: ['x', 'y']`. */
+function pinned (schema: unknown): string[] | undefined {
+  if (schema === null || typeof schema !== 'object') return undefined
+  const { const: one, enum: many } = schema as { const?: unknown, enum?: unknown }
+  if (typeof one === 'string') return [one]
+  if (Array.isArray(many) && many.length > 0 && many.every((v) => typeof v === 'string')) return many as string[]
+  return undefined
 }
 
-function declaredBy (entry: unknown, settings: Settings): Declared {
-  const ids = new Set<string>()
-  refsOf(entry, ids, 0)
-  if (ids.has(PROBLEM_DETAILS_ID) || ids.has(VALIDATION_PROBLEM_DETAILS_ID)) return 'any'
-  const types = new Set<string>()
-  for (const id of ids) {
-    const type = typeBySchemaId(id)
-    if (type !== undefined) types.add(resolveType(type.type, settings))
+/** The types an `allOf` pins (`allOf: [ProblemDetails, { properties: { type: { const: 'about:blank' } } }]`), if it pins them. */
+function pinnedTypes (node: Record<string, unknown>): string[] | undefined {
+  const allOf = node.allOf
+  if (!Array.isArray(allOf)) return undefined
+  for (const part of allOf) {
+    const properties = (part as { properties?: { type?: unknown } } | null)?.properties
+    const types = pinned(properties?.type)
+    if (types !== undefined) return types
   }
+  return undefined
+}
+
+/**
+ * What a response entry declares. A shared problem schema (`ProblemDetails`,
+ * `ValidationProblemDetails`) declares any type, unless an `allOf` pins its
+ * `type` (a status entry of `problemResponses()` pins `about:blank`); a
+ * defined type's schema declares its type.
+ */
+function declaredBy (entry: unknown, settings: Settings): Declared {
+  const types = new Set<string>()
+  let any = false
+  walkSchema(entry, {
+    enter (node) {
+      const pins = pinnedTypes(node)
+      if (pins === undefined) return true
+      for (const type of pins) types.add(resolveType(type, settings))
+      return false
+    },
+    ref: (id) => { any ||= addDefined(id, types, settings) },
+    id: (id) => { any ||= addDefined(id, types, settings) }
+  })
+  if (any) return 'any'
   // A schema of the user's own: nothing to compare the problem with.
   return types.size === 0 ? 'unchecked' : types
+}
+
+/** Adds the type a schema `$id` names to `types`; `true` for a shared schema, which declares any type. */
+function addDefined (id: string, types: Set<string>, settings: Settings): boolean {
+  if (id === PROBLEM_DETAILS_ID || id === VALIDATION_PROBLEM_DETAILS_ID) return true
+  const type = typeBySchemaId(id)
+  if (type !== undefined) types.add(resolveType(type.type, settings))
+  return false
 }
 
 /** The entry a status falls under: the status, its class (`4xx`), or `default`. */

@@ -2,9 +2,10 @@ import type { FastifyInstance, RouteOptions } from 'fastify'
 import type { Settings } from './options.js'
 import { typeBySchemaId, type ProblemTypeEntry } from '../model/catalogue.js'
 import { PROBLEM_DETAILS_ID, VALIDATION_PROBLEM_DETAILS_ID, SHARED_SCHEMAS } from '../model/schemas.js'
-import { PROBLEM_MEDIA_TYPE, UNREADABLE, VALIDATION, statusEntry, validationEntry, validationOrUnreadableEntry } from '../model/responses.js'
+import { PROBLEM_MEDIA_TYPE, UNREADABLE, missingStatusHeaders, statusEntry, validationEntry, validationMark, validationOrUnreadableEntry } from '../model/responses.js'
 import { reasonPhrase } from '../model/status.js'
 import { resolveTypeOrKeep } from '../model/type-uri.js'
+import { refId, walkSchema } from '../model/schema-walk.js'
 import { documentType, type AppState } from '../mapping/registry.js'
 
 function addMissingSchema (instance: FastifyInstance, schema: { $id?: string }): void {
@@ -57,36 +58,6 @@ function appTypeSchema (entry: ProblemTypeEntry, settings: Settings): JsonSchema
   }
 }
 
-/** How deep a schema is searched for `$ref`s; problem responses sit a few levels down. */
-const MAX_DEPTH = 32
-
-/** The `$id` a `$ref` names: `'OutOfCreditProblem#'`, `'OutOfCreditProblem'`, `'OutOfCreditProblem#/properties/balance'`. */
-function refId (ref: string): string {
-  const hash = ref.indexOf('#')
-  return hash === -1 ? ref : ref.slice(0, hash)
-}
-
-/**
- * Every `$ref` in a schema, each object visited once per app (routes share
- * schema objects such as `OutOfCredit.ref`). Schemas of other type providers
- * (Zod) are objects too: a property that cannot be read is skipped.
- */
-function collectRefs (value: unknown, seen: WeakSet<object>, out: Set<string>, depth: number): void {
-  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH || seen.has(value)) return
-  seen.add(value)
-  const ref = (value as { $ref?: unknown }).$ref
-  if (typeof ref === 'string') out.add(refId(ref))
-  for (const key of Object.keys(value)) {
-    let child: unknown
-    try {
-      child = (value as Record<string, unknown>)[key]
-    } catch {
-      continue
-    }
-    collectRefs(child, seen, out, depth + 1)
-  }
-}
-
 /**
  * What an app documents, as its routes are added: the defined types their
  * response schemas (and the shared schemas they can see) reference by
@@ -106,9 +77,10 @@ class ReferencedTypes {
 
   add (route: RouteOptions, instance: FastifyInstance): void {
     const found = new Set<string>()
-    collectRefs((route.schema as { response?: unknown } | undefined)?.response, this.#seen, found, 0)
+    const visitor = { ref: (id: string) => { found.add(id) } }
+    walkSchema((route.schema as { response?: unknown } | undefined)?.response, visitor, this.#seen)
     const shared = instance.getSchemas() as Record<string, unknown>
-    for (const id of Object.keys(shared)) collectRefs(shared[id], this.#seen, found, 0)
+    for (const id of Object.keys(shared)) walkSchema(shared[id], visitor, this.#seen)
     for (const id of this.#unknown) found.add(id)
     for (const id of found) {
       const type = typeBySchemaId(id)
@@ -185,6 +157,20 @@ function asProblemJson (key: string, given: unknown): unknown {
   return Object.assign({}, given, { content: moved })
 }
 
+/**
+ * A problem entry at 401, 405, 429 or 503 with the response headers that
+ * status is sent with (RFC 9110 §11.6.1, §10.2.1, §10.2.3) added where the
+ * route's entry does not document them; any other entry as given.
+ */
+function withHeaders (key: string, entry: unknown): unknown {
+  if (entry === null || typeof entry !== 'object') return entry
+  const { content, headers } = entry as { content?: Record<string, { schema?: unknown } | undefined>, headers?: unknown }
+  if (content === null || typeof content !== 'object' || !isProblemSchema(content[PROBLEM_MEDIA_TYPE]?.schema)) return entry
+  const missing = missingStatusHeaders(Number(key), headers)
+  if (missing === undefined) return entry
+  return Object.assign({}, entry, { headers: Object.assign({}, headers, missing) })
+}
+
 /** The methods of a route, upper case. */
 function methodsOf (route: RouteOptions): string[] {
   return (Array.isArray(route.method) ? route.method : [route.method]).map((m) => String(m).toUpperCase())
@@ -211,20 +197,29 @@ function shapeResponses (route: RouteOptions, settings: Settings): void {
 
   if (response !== undefined && response !== null && typeof response === 'object') {
     for (const key of Object.keys(response)) {
-      const rewritten = asProblemJson(key, response[key])
-      if (rewritten === undefined) continue
+      const given = response[key]
+      const rewritten = withHeaders(key, asProblemJson(key, given) ?? given)
+      if (rewritten === given) continue
       if (!changed) response = Object.assign({}, response)
       response[key] = rewritten
       changed = true
     }
   }
 
-  if (response !== undefined && settings.validationStatus !== 400) {
-    const given = response[400] as Record<symbol, unknown> | undefined
-    if (given !== undefined && given[VALIDATION] === true && !has(response, settings.validationStatus)) {
+  // problemResponses(ValidationProblem) at this app's validationStatus: moved
+  // to 422 (a plain 400 left only where one was declared), or at 400, where a
+  // route that reads a body can also answer the unreadable-body 400.
+  const mark = response === undefined ? undefined : validationMark(response[400])
+  if (response !== undefined && mark !== undefined) {
+    const status = settings.validationStatus
+    if (status !== 400 && !has(response, status)) {
       response = Object.assign({}, response)
       delete response[400]
-      response[settings.validationStatus] = given
+      response[status] = validationEntry(status)
+      if (mark.plain) response[400] = statusEntry(400)
+      changed = true
+    } else if (status === 400 && !mark.plain && methodsOf(route).some((m) => !BODYLESS.has(m))) {
+      response = Object.assign({}, response, { 400: validationOrUnreadableEntry() })
       changed = true
     }
   }
@@ -238,7 +233,7 @@ function shapeResponses (route: RouteOptions, settings: Settings): void {
     const added: Record<string, unknown> = {}
     const status = settings.validationStatus
     if (validates && open(status)) {
-      added[status] = status === 400 && readsBody ? validationOrUnreadableEntry() : validationEntry()
+      added[status] = status === 400 && readsBody ? validationOrUnreadableEntry() : validationEntry(status)
     }
     if (readsBody) {
       if (open(400) && added[400] === undefined) added[400] = statusEntry(400, UNREADABLE)

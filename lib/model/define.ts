@@ -54,12 +54,13 @@ export type DefinedProblemSchema<S> = TObject<typeof standardMembers & Propertie
 export type DefinedProblem<S> = ProblemError<ExtensionMembers<S>>
 
 /** The class `defineProblem()` returns. */
-export interface DefinedProblemClass<S extends TObject | undefined = undefined> {
+export interface DefinedProblemClass<S extends TObject | undefined = undefined, N extends number = number> {
   new (...args: InitArgs<DefinedProblemInit<S>>): DefinedProblem<S>
   readonly prototype: ProblemError
   /** The type URI as defined (relative ones resolve per app). */
   readonly type: string
-  readonly status: number
+  /** The status, as a literal type where the definition gives one (`403`), so `problemResponses()` keys its entry by it. */
+  readonly status: N
   readonly title: string
   readonly description: string | undefined
   readonly headers: ProblemHeaders | undefined
@@ -126,7 +127,7 @@ function sample (schema: unknown, depth = 0): unknown {
   const union = s.anyOf ?? s.oneOf
   if (Array.isArray(union) && union.length > 0) return sample(union[0], depth + 1)
   switch (Array.isArray(s.type) ? s.type[0] : s.type) {
-    case 'string': return s.format === 'date-time' ? '2026-01-01T00:00:00Z' : s.format === 'date' ? '2026-01-01' : s.format === 'email' ? 'user@example.com' : s.format === 'uri' ? 'https://example.com/' : 'string'
+    case 'string': return s.format === 'date-time' ? '2026-01-01T00:00:00Z' : s.format === 'date' ? '2026-01-01' : s.format === 'email' ? 'user@example.com' : s.format === 'uri' ? 'https://example.com/' : s.format === 'uri-reference' ? '/example' : 'string'
     case 'integer': return typeof s.minimum === 'number' ? Math.ceil(s.minimum) : 0
     case 'number': return typeof s.minimum === 'number' ? s.minimum : 0
     case 'boolean': return false
@@ -224,7 +225,7 @@ function checkDefinition (definition: ProblemDefinition<TObject | undefined>): {
  * throw new OutOfCredit({ detail: 'Your balance is 20, the cost is 30', balance: 20, accounts: ['/a/12345'] })
  * ```
  */
-export function defineProblem<S extends TObject | undefined = undefined> (definition: ProblemDefinition<S>): DefinedProblemClass<S> {
+export function defineProblem<S extends TObject | undefined = undefined, N extends number = number> (definition: ProblemDefinition<S> & { status: N }): DefinedProblemClass<S, N> {
   const { extensionProperties, schemaId } = checkDefinition(definition as ProblemDefinition<TObject | undefined>)
   const { type, status, title } = definition
   const description = definition.description
@@ -300,7 +301,7 @@ export function defineProblem<S extends TObject | undefined = undefined> (defini
   Object.defineProperty(Defined, 'name', { value: schemaId })
   Object.defineProperty(Defined.prototype, 'name', { value: schemaId, writable: true, configurable: true })
 
-  const problemClass = Defined as unknown as DefinedProblemClass<S>
+  const problemClass = Defined as unknown as DefinedProblemClass<S, N>
   addProblemType({
     type,
     status,

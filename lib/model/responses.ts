@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox'
 import type { ProblemTypeClass } from './catalogue.js'
 import { ValidationProblem } from './validation.js'
 import { isErrorStatus, reasonPhrase } from './status.js'
+import { ABOUT_BLANK } from './type-uri.js'
 import { ProblemDetailsRef, ValidationProblemDetailsRef, schemaRef } from './schemas.js'
 
 /** The media type of problem responses (RFC 9457 §3). */
@@ -23,11 +24,73 @@ export interface ProblemResponse {
 /** What `problemResponses()` takes: a status, a class from `defineProblem()`, or `ValidationProblem`. */
 export type ProblemResponseKey = number | ProblemTypeClass | typeof ValidationProblem
 
+/** The members a status entry pins, as a JSON Schema type (see `statusPins`). */
+interface PinsSchema<N extends number> {
+  readonly type: 'object'
+  readonly required: readonly ['type', 'status']
+  readonly properties: {
+    readonly type: { readonly type: 'string', readonly const: 'about:blank' }
+    readonly status: { readonly type: 'integer', readonly enum: readonly [N] }
+  }
+}
+
+/**
+ * The schema of a status entry, typed as the JSON Schema it is, so that
+ * `@fastify/type-provider-json-schema-to-ts` (with the shared schemas as
+ * `references`) infers `ProblemDetails & { type: 'about:blank', status: N }`.
+ */
+export type StatusProblemSchema<N extends number> = TSchema & {
+  readonly allOf: readonly [{ readonly $ref: 'ProblemDetails#' }, PinsSchema<N>]
+}
+
+/** The schema of the validation entry, typed likewise. */
+export type ValidationProblemSchema<N extends number> = TSchema & {
+  readonly allOf: readonly [{ readonly $ref: 'ValidationProblemDetails#' }, PinsSchema<N>]
+}
+
+/** A `schema.response` entry with its schema's type. */
+export interface ProblemResponseOf<Schema> {
+  description: string
+  headers?: Record<string, ResponseHeader>
+  content: { 'application/problem+json': { schema: Schema, example?: Record<string, unknown> } }
+}
+
+/** The status a key of `problemResponses()` is documented at. */
+export type StatusOfKey<K> = K extends number
+  ? K
+  : K extends { readonly schemaId: string, readonly status: infer N extends number }
+    ? N
+    : K extends typeof ValidationProblem ? 400 : never
+
+/** The entry of one key. */
+type EntryOfKey<K> = K extends number
+  ? ProblemResponseOf<StatusProblemSchema<K>>
+  : K extends { readonly schemaId: string, readonly ref: infer R extends TSchema }
+    ? ProblemResponseOf<R>
+    : K extends typeof ValidationProblem ? ProblemResponseOf<ValidationProblemSchema<400>> : ProblemResponse
+
+/**
+ * What `problemResponses(...keys)` returns, keyed by the statuses of its keys
+ * (literal where they are), so `reply.code(404)` type-checks on a route that
+ * spreads `...problemResponses(404)` into its responses. Several keys at one
+ * status give a union of their entries, as the `anyOf` they are documented as.
+ */
+export type ProblemResponses<K> = {
+  [N in StatusOfKey<K>]: EntryOfKey<K extends unknown ? (StatusOfKey<K> extends N ? K : never) : never>
+}
+
 /**
  * Marks the validation entry: its status is the answering app's
- * `validationStatus`, known only when the route is added.
+ * `validationStatus`, known only when the route is added. The mark's value
+ * says whether `problemResponses()` was also given the status 400.
  */
 export const VALIDATION = Symbol('fastify-problem-details.validation')
+
+/** The value of the `VALIDATION` mark. */
+export interface ValidationMark {
+  /** `problemResponses(ValidationProblem, 400)`: a plain 400 is declared too. */
+  plain: boolean
+}
 
 /** OpenAPI 3 component names (`components.schemas` keys). */
 const COMPONENT_NAME = /^[A-Za-z0-9._-]+$/
@@ -54,6 +117,23 @@ export function responseHeaders (status: number, declared?: Record<string, unkno
 }
 
 /**
+ * The headers a problem entry at `status` should document and `given` lacks
+ * (names compared case-insensitively), or `undefined` when none are missing:
+ * a 401 is sent with `WWW-Authenticate`, a 405 with `Allow`, a 429 or 503
+ * with `Retry-After`, however the route wrote its entry.
+ */
+export function missingStatusHeaders (status: number, given: unknown): Record<string, ResponseHeader> | undefined {
+  const wanted = STATUS_HEADERS[status]
+  if (wanted === undefined) return undefined
+  const have = given !== null && typeof given === 'object' ? Object.keys(given).map((h) => h.toLowerCase()) : []
+  let missing: Record<string, ResponseHeader> | undefined
+  for (const name of Object.keys(wanted)) {
+    if (!have.includes(name.toLowerCase())) (missing ??= {})[name] = wanted[name]
+  }
+  return missing
+}
+
+/**
  * One entry. The example goes on the media type object: OpenAPI 3.0 schemas
  * have no `examples`, and Fastify reads only the `schema` of a media type.
  */
@@ -68,14 +148,45 @@ export function statusExample (status: number): Record<string, unknown> {
   return { type: 'about:blank', title: reasonPhrase(status), status, detail: `An example ${reasonPhrase(status)} problem`, instance: '/example' }
 }
 
+/** A validation problem as an example document, at the status it is sent with. */
+export function validationExample (status: number): Record<string, unknown> {
+  return {
+    ...statusExample(status),
+    detail: 'body/email must match format "email"',
+    errors: [{ detail: 'must match format "email"', pointer: '#/body/email' }]
+  }
+}
+
 /**
- * `ProblemDetails` with `status` pinned to the statuses of the entry, so that
- * a client generated from the document knows which status it gets where.
+ * The members a status entry pins: `type` to `about:blank` and `status` to the
+ * entry's statuses. A plain status problem is `about:blank` (RFC 9457 §4.2.1):
+ * a problem with a type of its own is a defined type, documented by its own
+ * schema. Pinning both lets a client generated from the document tell the
+ * problems of one operation apart by `type`, then by `status`.
+ */
+function statusPins (statuses: number[]): Record<string, unknown> {
+  return {
+    type: 'object',
+    required: ['type', 'status'],
+    properties: {
+      type: { type: 'string', const: ABOUT_BLANK },
+      status: { type: 'integer', enum: statuses }
+    }
+  }
+}
+
+/**
+ * `ProblemDetails` with `type` pinned to `about:blank` and `status` to the
+ * statuses of the entry, so that a client generated from the document knows
+ * which problem it gets where.
  */
 export function statusSchema (...statuses: number[]): TSchema {
-  return {
-    allOf: [ProblemDetailsRef, { type: 'object', properties: { status: { type: 'integer', enum: statuses } } }]
-  } as unknown as TSchema
+  return { allOf: [ProblemDetailsRef, statusPins(statuses)] } as unknown as TSchema
+}
+
+/** `ValidationProblemDetails` pinned the same way, at the status validation problems are sent with. */
+export function validationSchema (status: number): TSchema {
+  return { allOf: [ValidationProblemDetailsRef, statusPins([status])] } as unknown as TSchema
 }
 
 /** The entry of a status problem: its reason phrase, `ProblemDetails` pinned to it, the headers it is sent with, an example. */
@@ -83,10 +194,25 @@ export function statusEntry (status: number, description: string = reasonPhrase(
   return entry(description, statusSchema(status), responseHeaders(status), statusExample(status))
 }
 
-export function validationEntry (): ProblemResponse {
-  const e = entry('The request is not valid: one errors[] entry per problem, with a JSON Pointer into the request.', ValidationProblemDetailsRef)
-  Object.defineProperty(e, VALIDATION, { value: true })
+const VALIDATION_DESCRIPTION = 'The request is not valid: one errors[] entry per problem, with a JSON Pointer into the request.'
+
+/**
+ * The validation problem's entry at `status` (the app's `validationStatus`).
+ * `problemResponses(ValidationProblem)` is called before the route knows its
+ * app, so its entry is built at 400 and marked: the plugin rebuilds it at the
+ * app's `validationStatus` when the route is added.
+ */
+export function validationEntry (status = 400, mark?: ValidationMark): ProblemResponse {
+  const e = mark?.plain === true
+    ? validationOrPlainEntry(`${VALIDATION_DESCRIPTION} Or another ${reasonPhrase(status)} problem (no errors[]).`)
+    : entry(VALIDATION_DESCRIPTION, validationSchema(status), undefined, validationExample(status))
+  if (mark !== undefined) Object.defineProperty(e, VALIDATION, { value: mark })
   return e
+}
+
+/** The mark of a validation entry from `problemResponses()`, if `value` is one. */
+export function validationMark (value: unknown): ValidationMark | undefined {
+  return value !== null && typeof value === 'object' ? (value as Record<symbol, ValidationMark | undefined>)[VALIDATION] : undefined
 }
 
 /** What the unreadable-body 400 says: Fastify answers it before any validation. */
@@ -98,8 +224,12 @@ export const UNREADABLE = 'The request body could not be read: not valid JSON, e
  * generated from the document does not count on `errors`.
  */
 export function validationOrUnreadableEntry (): ProblemResponse {
-  return entry('The request is not valid (one errors[] entry per problem, with a JSON Pointer into the request), or its body could not be read (no errors[]).',
-    { anyOf: [ValidationProblemDetailsRef, statusSchema(400)] } as unknown as TSchema)
+  return validationOrPlainEntry('The request is not valid (one errors[] entry per problem, with a JSON Pointer into the request), or its body could not be read (no errors[]).')
+}
+
+/** At 400: a validation problem or a plain 400. */
+function validationOrPlainEntry (description: string): ProblemResponse {
+  return entry(description, { anyOf: [validationSchema(400), statusSchema(400)] } as unknown as TSchema, undefined, validationExample(400))
 }
 
 /**
@@ -115,12 +245,13 @@ export function validationOrUnreadableEntry (): ProblemResponse {
  * app.get('/users/:id', { schema: { response: { 200: User, ...problemResponses(404, OutOfCredit) } } }, handler)
  * ```
  */
-export function problemResponses (...keys: ProblemResponseKey[]): Record<number, ProblemResponse> {
+export function problemResponses<const K extends readonly ProblemResponseKey[]> (...keys: K): ProblemResponses<K[number]> {
   const out: Record<number, ProblemResponse> = {}
   const defined = new Map<number, Array<ProblemTypeClass>>()
+  let validation = false
   for (const key of keys) {
     if (key === ValidationProblem) {
-      out[400] = validationEntry()
+      validation = true
     } else if (typeof key === 'number') {
       if (!isErrorStatus(key)) throw new TypeError(`fastify-problem-details: problemResponses() takes statuses 400–599 (got ${key})`)
       out[key] = statusEntry(key)
@@ -133,15 +264,21 @@ export function problemResponses (...keys: ProblemResponseKey[]): Record<number,
       throw new TypeError('fastify-problem-details: problemResponses() takes statuses, classes from defineProblem() and ValidationProblem')
     }
   }
+  // Keyed 400 until the route is added: the plugin moves it to its validationStatus.
+  if (validation) out[400] = validationEntry(400, { plain: out[400] !== undefined })
   for (const [status, classes] of defined) {
-    const schema = classes.length === 1
-      ? schemaRef(classes[0].schema)
-      : { anyOf: classes.map((cls) => schemaRef(cls.schema)) } as unknown as TSchema
+    // A status given beside defined types of that status: either can be answered.
+    const plain = out[status] !== undefined && validationMark(out[status]) === undefined
+    const schemas = classes.map((cls) => schemaRef(cls.schema) as TSchema)
+    if (plain) schemas.unshift(statusSchema(status))
+    const schema = schemas.length === 1 ? schemas[0] : { anyOf: schemas } as unknown as TSchema
     let declared: Record<string, unknown> | undefined
     for (const cls of classes) if (cls.headers !== undefined) declared = { ...declared, ...cls.headers }
-    out[status] = entry(classes.map((cls) => cls.title).join(' | '), schema, responseHeaders(status, declared))
+    const titles = classes.map((cls) => cls.title)
+    if (plain) titles.unshift(reasonPhrase(status))
+    out[status] = entry(titles.join(' | '), schema, responseHeaders(status, declared))
   }
-  return out
+  return out as unknown as ProblemResponses<K[number]>
 }
 
 /**

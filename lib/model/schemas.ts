@@ -34,14 +34,14 @@ export const standardMembers = {
  * Any problem details object (RFC 9457 §3). Extension members are allowed
  * (RFC 9457 §3.2), so `additionalProperties` is explicitly true.
  */
-export const ProblemDetails = Type.Object(standardMembers, {
+export const ProblemDetails: TObject<typeof standardMembers> & { readonly $id: typeof PROBLEM_DETAILS_ID } = Type.Object(standardMembers, {
   $id: PROBLEM_DETAILS_ID,
   title: 'Problem details',
   description: 'An RFC 9457 problem details object (application/problem+json).',
   additionalProperties: true,
   // A real problem document, so that Swagger UI shows one (not "status": 599).
   examples: [{ type: 'about:blank', title: 'Not Found', status: 404, detail: 'User 42 does not exist', instance: '/users/42' }]
-})
+}) as TObject<typeof standardMembers> & { readonly $id: typeof PROBLEM_DETAILS_ID }
 
 /** One entry of `errors[]`: what is wrong and where, as RFC 9457 §3's example has it. */
 export const ValidationError = Type.Object({
@@ -51,11 +51,19 @@ export const ValidationError = Type.Object({
   }))
 }, { additionalProperties: true })
 
-/** A validation problem: a problem details object with `errors[]`. */
-export const ValidationProblemDetails = Type.Object({
+const validationMembers = {
   ...standardMembers,
   errors: Type.Array(ValidationError, { description: 'One entry per invalid part of the request.' })
-}, {
+}
+
+/**
+ * A validation problem: a problem details object with `errors[]`.
+ *
+ * The `$id`s of the shared schemas are typed as their literal names, so that
+ * `@fastify/type-provider-json-schema-to-ts` can resolve `{ $ref: 'ProblemDetails#' }`
+ * through its `references` option (docs/openapi.md#plain-json-schema-and-fastifytype-provider-json-schema-to-ts).
+ */
+export const ValidationProblemDetails: TObject<typeof validationMembers> & { readonly $id: typeof VALIDATION_PROBLEM_DETAILS_ID } = Type.Object(validationMembers, {
   $id: VALIDATION_PROBLEM_DETAILS_ID,
   title: 'Validation problem details',
   description: 'An RFC 9457 problem details object for a request that failed validation.',
@@ -68,7 +76,7 @@ export const ValidationProblemDetails = Type.Object({
     instance: '/users',
     errors: [{ detail: 'must match format "email"', pointer: '#/body/email' }]
   }]
-})
+}) as TObject<typeof validationMembers> & { readonly $id: typeof VALIDATION_PROBLEM_DETAILS_ID }
 
 /**
  * A typed reference to a shared schema: `{ $ref: '<$id>#' }` for Fastify and
