@@ -31,11 +31,15 @@ const WARMUP = 20_000
 
 // Every route of ours that answers an error: helpers, thrown problems, the
 // generic 500, every kind of validation, the unknown route, both registries.
-const routes = ROUTES.filter((route) => route.kind === 'problem' && route.id !== 'baseline')
-const requests = routes.map(rawRequest)
-const app = await buildApp('problem', 'off')
-await app.listen({ host: '127.0.0.1', port: 0 })
-const { port } = app.server.address()
+// Two servers in this process: ours, and the one holding the registry routes.
+const groups = []
+for (const kind of ['problem', 'registry']) {
+  const routes = ROUTES.filter((route) => route.kind === kind && !route.id.startsWith('baseline'))
+  const app = await buildApp(kind, 'off')
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  groups.push({ app, routes, requests: routes.map(rawRequest), port: app.server.address().port })
+}
+const routes = groups.flatMap((group) => group.routes)
 
 const STATUS_LINE = 'HTTP/1.1 '
 
@@ -43,7 +47,7 @@ const STATUS_LINE = 'HTTP/1.1 '
  * Sends `total` requests on one socket, `DEPTH` in flight, cycling through the
  * routes; checks each status line, in order, against the route's status.
  */
-function drive (total) {
+function drive ({ port, routes, requests }, total) {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')
     socket.setEncoding('latin1')
@@ -84,7 +88,7 @@ function drive (total) {
 let sent = 0
 async function send (total) {
   const share = Math.ceil(total / SOCKETS)
-  await Promise.all(Array.from({ length: SOCKETS }, () => drive(share)))
+  await Promise.all(Array.from({ length: SOCKETS }, (_, i) => drive(groups[i % groups.length], share)))
   sent += share * SOCKETS
 }
 
@@ -102,7 +106,7 @@ sent = 0
 await send(count)
 const seconds = (Date.now() - started) / 1000
 const after = heapAfterGc()
-await app.close()
+for (const group of groups) await group.app.close()
 
 const report = {
   count: sent,

@@ -3,7 +3,7 @@
 // kind on ours, Fastify's default and @fastify/sensible, with the ratios of CPU
 // time per request and of req/s measured in the same run, then the memory check.
 //
-//   node bench/run.js [--quick] [--duration s] [--warmup s] [--rounds n]
+//   node bench/run.js [--quick] [--duration s] [--warmup s] [--prewarm s] [--rounds n]
 //                     [--connections n] [--logger off|info|both] [--routes id,id]
 //                     [--env production|development] [--json file] [--profile]
 //                     [--no-memory] [--memory-count n] [--strict]
@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     duration: { type: 'string' },
     warmup: { type: 'string' },
+    prewarm: { type: 'string' },
     rounds: { type: 'string' },
     connections: { type: 'string', default: '50' },
     logger: { type: 'string', default: 'both' },
@@ -48,6 +49,8 @@ function positive (name, value) {
 const options = {
   duration: positive('duration', args.duration ?? (args.quick ? 1 : 2)),
   warmup: positive('warmup', args.warmup ?? 1),
+  // Seconds of unmeasured load right before every measured run (0: none).
+  prewarm: Number(args.prewarm ?? (args.quick ? 0 : 0.5)),
   rounds: positive('rounds', args.rounds ?? (args.quick ? 1 : 3)),
   connections: positive('connections', args.connections),
   loggers: args.logger === 'both' ? ['off', 'info'] : [args.logger],
@@ -57,6 +60,7 @@ const options = {
   memoryCount: positive('memory-count', args['memory-count'] ?? (args.quick ? 100_000 : 1_000_000))
 }
 if (options.env !== 'production' && options.env !== 'development') throw new Error('--env is production or development')
+if (!(options.prewarm >= 0)) throw new Error('--prewarm is a number of seconds, 0 or more')
 for (const logger of options.loggers) {
   if (logger !== 'off' && logger !== 'info') throw new Error('--logger is off, info or both')
 }
@@ -178,6 +182,9 @@ async function runPass (logger) {
       // this machine is spread over the routes instead of hitting one.
       for (let i = 0; i < selected.length; i++) {
         const route = selected[(i + round) % selected.length]
+        // Each server sits idle while the others are measured; an unmeasured
+        // run of the route first makes it warm again (its caches, the CPU's).
+        if (options.prewarm > 0) await load(route, servers[route.kind], options.prewarm, checks.get(route))
         runs.get(route).push(await load(route, servers[route.kind], options.duration, checks.get(route)))
       }
     }
@@ -317,7 +324,8 @@ function runMemory () {
 
 const started = Date.now()
 console.log(`fastify-problem-details bench: node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ` +
-  `${options.connections} connections, ${options.rounds} × ${options.duration}s a route after ${options.warmup}s warm-up, servers with NODE_ENV=${options.env}`)
+  `${options.connections} connections, ${options.rounds} × ${options.duration}s a route after ${options.warmup}s warm-up, ` +
+  `each after ${options.prewarm}s unmeasured, servers with NODE_ENV=${options.env}`)
 
 const results = {
   date: new Date().toISOString(),
