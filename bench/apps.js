@@ -323,8 +323,9 @@ function baseline (app) {
   })
 }
 
-/** The validation routes, on every server (their answers are the server's own). */
-function validationRoutes (app) {
+/** The routes every error-answering server has alike (their answers are the server's own). */
+function sharedRoutes (app) {
+  app.get('/throw-error', async () => { throw new Error('boom') })
   const unreachable = async () => 'unreachable'
   app.post('/validation-body', { schema: SCHEMAS.body1 }, unreachable)
   app.post('/validation-body-10', { schema: SCHEMAS.body10 }, unreachable)
@@ -345,35 +346,29 @@ export async function buildApp (kind, logger = 'off') {
   if (kind === 'problem' || HOOK_OPTIONS[kind] !== undefined) {
     await app.register(problemDetails, HOOK_OPTIONS[kind] ?? {})
     baseline(app)
-    validationRoutes(app)
+    sharedRoutes(app)
     app.get('/reply-not-found', async (request, reply) => reply.notFound(DETAIL))
     app.get('/throw-not-found', async () => { throw new NotFound(DETAIL) })
-    app.get('/throw-error', async () => { throw new Error('boom') })
   } else if (kind === 'registry') {
-    // A server of its own: 1,000 mappings make a bigger heap, which would
-    // cost every other route of ours more garbage-collection time.
+    // A server of its own, so ours and Fastify's servers hold the same routes.
     await app.register(problemDetails)
     baseline(app)
-    await app.register(async (child) => {
-      mapMany(child.problemDetails, 1000)
-      child.get('/throw', async () => { throw new OutOfStockError('A-1') })
-    }, { prefix: '/registry-1000' })
-    await app.register(async (child) => {
-      mapMany(child.problemDetails, 1)
-      child.get('/throw', async () => { throw new OutOfStockError('A-1') })
-    }, { prefix: '/registry-1' })
+    for (const size of [1000, 1]) {
+      await app.register(async (child) => {
+        mapMany(child.problemDetails, size)
+        child.get('/throw', async () => { throw new OutOfStockError('A-1') })
+      }, { prefix: '/registry-' + size })
+    }
   } else if (kind === 'fastify') {
     baseline(app)
-    validationRoutes(app)
+    sharedRoutes(app)
     app.get('/throw-not-found', async () => { throw statusError(404, DETAIL) })
-    app.get('/throw-error', async () => { throw new Error('boom') })
   } else if (kind === 'sensible') {
     await app.register(sensible)
     baseline(app)
-    validationRoutes(app)
+    sharedRoutes(app)
     app.get('/reply-not-found', async (request, reply) => reply.notFound(DETAIL))
     app.get('/throw-not-found', async () => { throw app.httpErrors.notFound(DETAIL) })
-    app.get('/throw-error', async () => { throw new Error('boom') })
   } else {
     throw new Error('unknown server kind ' + kind)
   }

@@ -1,8 +1,5 @@
 import t from 'tap'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { browserPage } from './browser.js'
 import { Type } from '@sinclair/typebox'
 import { defineProblem, RegistrationError, type ProblemTypeClass } from '../lib/index.js'
 // How a member's JSON Schema reads on a page, and the example value it gets:
@@ -83,16 +80,7 @@ t.test('a person browses the catalogue in headless Chromium', async (t) => {
   app.problemDetails.document(OutOfCredit, External, CardDeclined!)
   const address = await app.listen({ host: '127.0.0.1', port: 0 })
 
-  const profile = await mkdtemp(join(tmpdir(), 'catalogue-chromium-'))
-  t.teardown(() => rm(profile, { recursive: true, force: true }))
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
-  t.teardown(() => context.close())
-  const page = context.pages()[0] ?? await context.newPage()
+  const page = await browserPage(t)
   const violations: string[] = []
   page.on('console', (message) => { if (message.type() === 'error') violations.push(message.text()) })
 

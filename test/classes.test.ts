@@ -177,3 +177,22 @@ t.test('ValidationProblem', async (t) => {
   t.same(new ValidationProblem('junk' as never).extensions.errors, [], 'a non-array becomes []')
   t.notMatch(err.stack ?? '', /\n\s+at /, 'no stack for a 400')
 })
+
+t.test('unreadable extension members are left out, never turn a problem into a 500', async (t) => {
+  const members = { id: 7, get secret (): string { throw new Error('no') } }
+  const unlistable = new Proxy({ id: 7 }, { ownKeys () { throw new Error('no keys') } })
+  const app = await build(t)
+  app.get('/class', async () => { throw new Conflict('taken', members) })
+  app.get('/init', async () => { throw new ProblemError({ status: 409, extensions: members }) })
+  app.get('/proxy', async () => { throw new ProblemError({ status: 409, extensions: unlistable }) })
+  app.get('/sensible', async () => { throw app.httpErrors.conflict('taken', members) })
+  for (const url of ['/class', '/init', '/sensible']) {
+    const res = await app.inject(url)
+    t.equal(res.statusCode, 409, url)
+    t.equal(res.json().id, 7, `${url}: the readable member is kept`)
+    t.notOk('secret' in res.json(), `${url}: the throwing getter is left out`)
+  }
+  const proxied = await app.inject('/proxy')
+  t.equal(proxied.statusCode, 409, 'a Proxy whose keys throw: the problem without members')
+  t.notOk('id' in proxied.json())
+})

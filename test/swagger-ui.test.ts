@@ -1,8 +1,5 @@
 import t from 'tap'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { browserPage } from './browser.js'
 import { documentedApp } from './fixtures/documented-app.js'
 
 // What a person reading the API's documentation sees: Swagger UI, in headless
@@ -14,16 +11,7 @@ t.test('Swagger UI shows real problem documents as the examples of problem respo
   t.teardown(() => app.close())
   const address = await app.listen({ host: '127.0.0.1', port: 0 })
 
-  const profile = await mkdtemp(join(tmpdir(), 'swagger-ui-chromium-'))
-  t.teardown(() => rm(profile, { recursive: true, force: true }))
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
-  t.teardown(() => context.close())
-  const page = context.pages()[0] ?? await context.newPage()
+  const page = await browserPage(t)
   await page.goto(address + '/docs/static/index.html')
   await page.locator('.opblock').first().waitFor()
 

@@ -119,13 +119,11 @@ function writeHeaders (reply: FastifyReply, rendered: Rendered): void {
  * the problem. Compression plugins set theirs later, in `onSend`.
  */
 function clearRepresentation (reply: FastifyReply, current: Record<string, unknown>): void {
+  // reply.getHeaders() names are lower case, as the set's are.
   for (const name in current) {
-    if (REPRESENTATION.has(name)) reply.removeHeader(name)
+    if (REPRESENTATION_HEADERS.has(name)) reply.removeHeader(name)
   }
 }
-
-/** REPRESENTATION_HEADERS as a set: reply.getHeaders() names are lower case. */
-const REPRESENTATION: ReadonlySet<string> = new Set(REPRESENTATION_HEADERS)
 
 /** The generic 500 when rendering failed: English JSON, never cached, still varying by `Accept`. */
 export function sendLastResort (reply: FastifyReply): void {

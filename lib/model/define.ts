@@ -1,5 +1,5 @@
 import { Type, type Static, type TObject, type TProperties, type TUnsafe } from '@sinclair/typebox'
-import { ABOUT_BLANK, ProblemError, headersOf, type Extensions, type ProblemHeaders, type ProblemOptions } from './problem.js'
+import { ABOUT_BLANK, ProblemError, headersOf, type Extensions, type MutableProblem, type ProblemHeaders, type ProblemOptions } from './problem.js'
 import { MEMBER_NAME, RESERVED_MEMBERS } from './members.js'
 import { isErrorStatus, reasonPhrase } from './status.js'
 import { PROBLEM_DETAILS_ID, VALIDATION_PROBLEM_DETAILS_ID, schemaRef, standardMembers } from './schemas.js'
@@ -83,16 +83,8 @@ const SCHEMA_ID = /^[A-Za-z][A-Za-z0-9._-]*$/
 const WORDS = /[^A-Za-z0-9]+/
 const hasOwn = Object.prototype.hasOwnProperty
 
-interface MutableProblem {
-  status: number
-  type: string
-  title: string
-  detail: string | undefined
-  instance: string | undefined
-  extensions: Extensions
-  headers: ProblemHeaders | undefined
-  message: string
-}
+/** A defined type's problem while its constructor fills it: members always an object, `message` the detail. */
+type MutableDefined = Omit<MutableProblem, 'extensions'> & { extensions: Extensions, message: string }
 
 function fail (type: unknown, message: string): never {
   throw new RegistrationError(`defineProblem(${JSON.stringify(type)}): ${message}`)
@@ -267,7 +259,7 @@ export function defineProblem<S extends TObject | undefined = undefined, N exten
       // title; the detail and the declared members are then read from the
       // caller's init, the options from `options` only.
       super(base)
-      const self = this as unknown as MutableProblem
+      const self = this as unknown as MutableDefined
       if (init !== undefined && init !== null && typeof init === 'object') {
         const detail = (init as { detail?: unknown }).detail
         if (typeof detail === 'string') {

@@ -161,7 +161,8 @@ export function retryAfterField (value: unknown): string | undefined {
   return Number.isNaN(time) ? undefined : retryAfterValue(new Date(time))
 }
 
-interface MutableProblem {
+/** A problem while it is built (`readInit`, defined types' constructors). */
+export interface MutableProblem {
   status: number
   type: string
   title: string
@@ -193,14 +194,26 @@ export function headersOf (given: unknown, retryAfter: unknown): ProblemHeaders 
  * The extension members of an object given as members: its own enumerable
  * keys, copied, without the reserved names (the standard members, the option
  * names and prototype-polluting names). Nothing in it is read as an option.
+ * A hostile object (a Proxy whose keys throw, a throwing getter) loses what
+ * cannot be read, as the serializer leaves it out; it never throws.
  */
 export function membersOf (given: unknown): Extensions | undefined {
   if (given === null || typeof given !== 'object') return undefined
+  let keys: string[]
+  try {
+    keys = Object.keys(given)
+  } catch {
+    return undefined
+  }
   let extensions: Extensions | undefined
-  for (const key in given) {
-    if (!hasOwn.call(given, key) || RESERVED_MEMBERS.has(key)) continue
-    if (extensions === undefined) extensions = {}
-    extensions[key] = (given as Extensions)[key]
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]
+    if (RESERVED_MEMBERS.has(key)) continue
+    try {
+      (extensions ??= {})[key] = (given as Extensions)[key]
+    } catch {
+      // A throwing getter: left out.
+    }
   }
   return extensions
 }

@@ -66,7 +66,7 @@ const FRAMING_HEADERS = ['transfer-encoding', 'connection', 'keep-alive', 'upgra
  * bytes: all would mislead clients and caches. Also cleared from the reply
  * (lib/fastify/send.ts): a route may have set them before it failed.
  */
-export const REPRESENTATION_HEADERS: readonly string[] = ['content-encoding', 'content-range', 'content-location', 'content-md5', 'digest', 'content-digest', 'repr-digest', 'etag', 'last-modified']
+export const REPRESENTATION_HEADERS: ReadonlySet<string> = new Set(['content-encoding', 'content-range', 'content-location', 'content-md5', 'digest', 'content-digest', 'repr-digest', 'etag', 'last-modified'])
 /** Every header a problem's own headers can never set. */
 const DROPPED_HEADERS = new Set([...OWN_HEADERS, ...FRAMING_HEADERS, ...REPRESENTATION_HEADERS])
 // RFC 9110 §14.4: the unsatisfied-range form a 416 SHOULD carry (`bytes */1234`),

@@ -1,6 +1,5 @@
 import { STATUS_CODES } from 'node:http'
-import { ProblemError, type Extensions, type ProblemHeaders } from '../../model/problem.js'
-import { RESERVED_MEMBERS } from '../../model/members.js'
+import { ProblemError, membersOf, type Extensions, type ProblemHeaders } from '../../model/problem.js'
 import { STATUS_TABLE, isErrorStatus, reasonPhrase } from '../../model/status.js'
 import { publicMessage } from '../../mapping/error-status.js'
 
@@ -66,31 +65,6 @@ export function defaultMessage (status: number): string {
 }
 
 /**
- * Extension members copied out of `members`: only ever emitted, never read as
- * an option, so request data given as `props` cannot set the status, a
- * standard member or a header (the foundation rule; reserved names are dropped).
- */
-function membersOf (members: unknown): Extensions {
-  const out: Extensions = {}
-  if (members === null || typeof members !== 'object') return out
-  let keys: string[]
-  try {
-    keys = Object.keys(members)
-  } catch {
-    return out
-  }
-  for (const key of keys) {
-    if (RESERVED_MEMBERS.has(key)) continue
-    try {
-      out[key] = (members as Record<string, unknown>)[key]
-    } catch {
-      // A throwing getter is left out, as the serializer leaves it out.
-    }
-  }
-  return out
-}
-
-/**
  * A problem shaped like an http-errors `HttpError`, as @fastify/sensible's
  * `httpErrors.*()`, `createError()`, `getHttpError()` and `assert()` give back:
  * `status`, `statusCode`, `expose`, `message` and `headers` can be changed
@@ -111,7 +85,7 @@ export class HttpProblem<S extends number = number> extends ProblemError {
     this.message = typeof message === 'string' ? message : defaultMessage(code)
     this.name = NAMES.get(code) ?? (code < 500 ? 'BadRequestError' : 'InternalServerError')
     this.expose = code < 500
-    ;(this as { extensions: Extensions }).extensions = membersOf(members)
+    ;(this as { extensions: Extensions }).extensions = membersOf(members) ?? {}
   }
 
   /** http-errors' alias of `status`; setting it to an error status changes the status. */
