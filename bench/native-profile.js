@@ -13,16 +13,15 @@
 // (root, or kernel.perf_event_paranoid ≤ 1). Figures are CPU µs per request
 // measured by the server process itself (process.cpuUsage) while perf samples,
 // so they run a few percent above the bench's.
-import { execFileSync, fork, spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { ROUTES } from './apps.js'
+import { cpuOf, requestOf, startServer, stopServer } from './servers.js'
 
-const here = fileURLToPath(new URL('.', import.meta.url))
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -76,31 +75,8 @@ function matches ([, pattern, where], stack) {
   return pattern.test(end === -1 ? stack : stack.slice(0, end))
 }
 
-function startServer (route) {
-  const child = fork(here + 'server.js', [route.kind, args.logger], {
-    execArgv: ['--perf-basic-prof'],
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-  })
-  return new Promise((resolve) => child.once('message', (m) => resolve({ child, port: m.port })))
-}
-
-function cpuOf (server) {
-  return new Promise((resolve) => {
-    server.child.once('message', (m) => resolve(m.cpu))
-    server.child.send('cpu')
-  })
-}
-
 function drive (route, port, duration) {
-  return autocannon({
-    url: `http://127.0.0.1:${port}${route.path}`,
-    method: route.method ?? 'GET',
-    body: route.body,
-    headers: route.headers,
-    connections: 50,
-    duration
-  })
+  return autocannon({ ...requestOf(route, port), duration })
 }
 
 /** Samples of `perf script` output: each a list of frame lines, leaf first. */
@@ -114,7 +90,7 @@ function samplesOf (text) {
 }
 
 async function profile (route) {
-  const server = await startServer(route)
+  const server = await startServer(route.kind, args.logger, { execArgv: ['--perf-basic-prof'] })
   const dir = mkdtempSync(join(tmpdir(), 'problem-perf-'))
   try {
     if (args.mixed) {
@@ -147,7 +123,7 @@ async function profile (route) {
     return { route, perRequest, rps: result.requests.total / result.duration, samples: samples.length, counts, frames }
   } finally {
     rmSync(dir, { recursive: true, force: true })
-    await new Promise((resolve) => { server.child.once('exit', resolve); server.child.disconnect() })
+    await stopServer(server)
     rmSync(`/tmp/perf-${server.child.pid}.map`, { force: true })
   }
 }

@@ -3,16 +3,14 @@
 // most self time, with the share spent in this plugin's own code.
 //
 //   node bench/profile.js <route-id> [--duration s] [--logger off|info] [--top n] [--all]
-import { fork } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { ROUTES } from './apps.js'
+import { requestOf, startServer, stopServer } from './servers.js'
 
-const here = fileURLToPath(new URL('.', import.meta.url))
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -30,16 +28,11 @@ if (route === undefined) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'problem-profile-'))
-const child = fork(here + 'server.js', [route.kind, args.logger], {
-  execArgv: ['--cpu-prof', '--cpu-prof-dir=' + dir],
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-})
-const port = await new Promise((resolve) => child.once('message', (m) => resolve(m.port)))
-const url = `http://127.0.0.1:${port}${route.path}`
-const request = { url, method: route.method ?? 'GET', body: route.body, headers: route.headers, connections: 50 }
+const server = await startServer(route.kind, args.logger, { execArgv: ['--cpu-prof', '--cpu-prof-dir=' + dir] })
+const request = requestOf(route, server.port)
 await autocannon({ ...request, duration: 1 })
 const result = await autocannon({ ...request, duration: Number(args.duration) })
-await new Promise((resolve) => { child.once('exit', resolve); child.disconnect() })
+await stopServer(server)
 
 const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'))
 const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'))

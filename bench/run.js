@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { ERRORS, KINDS, ROUTES, routeId } from './apps.js'
+import { cpuOf, requestOf, startServer, stopServer } from './servers.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 
@@ -72,28 +73,6 @@ const selected = wanted === undefined
   ? ROUTES
   : ROUTES.filter((route) => route.id === 'baseline' || wanted.includes(route.id))
 
-/** Forks one server kind and waits for its port. */
-function startServer (kind, logger) {
-  const execArgv = args.profile ? ['--cpu-prof', '--cpu-prof-dir=' + here + 'profiles', `--cpu-prof-name=${kind}-${logger}.cpuprofile`] : []
-  const child = fork(here + 'server.js', [kind, logger], {
-    execArgv,
-    env: { ...process.env, NODE_ENV: options.env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-  })
-  return new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve({ child, port: message.port }))
-    child.once('exit', (code) => reject(new Error(`the ${kind} server exited with code ${code} before listening`)))
-  })
-}
-
-function stopServer ({ child }) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once('exit', resolve)
-    child.disconnect()
-  })
-}
-
 /**
  * One request checked in full (status, headers, every member that matters),
  * whose body then becomes the reference every response of the load run is
@@ -123,26 +102,10 @@ async function validate (route, port) {
   }
 }
 
-/** The server's CPU time so far, in microseconds (user + system). */
-function cpuOf (server) {
-  return new Promise((resolve) => {
-    server.child.once('message', (message) => resolve(message.cpu))
-    server.child.send('cpu')
-  })
-}
-
 /** One autocannon run; throws when a response had the wrong status or body. */
 async function load (route, server, duration, bodyCheck) {
   const cpuBefore = await cpuOf(server)
-  const result = await autocannon({
-    url: `http://127.0.0.1:${server.port}${route.path}`,
-    method: route.method ?? 'GET',
-    body: route.body,
-    headers: route.headers,
-    connections: options.connections,
-    duration,
-    ...bodyCheck
-  })
+  const result = await autocannon({ ...requestOf(route, server.port, options.connections), duration, ...bodyCheck })
   const statuses = Object.keys(result.statusCodeStats)
   const problems = []
   if (result.errors > 0) problems.push(`${result.errors} errors`)
@@ -169,7 +132,10 @@ function median (values) {
 async function runPass (logger) {
   const kinds = KINDS.filter((kind) => selected.some((route) => route.kind === kind))
   const servers = {}
-  for (const kind of kinds) servers[kind] = await startServer(kind, logger)
+  for (const kind of kinds) {
+    const execArgv = args.profile ? ['--cpu-prof', '--cpu-prof-dir=' + here + 'profiles', `--cpu-prof-name=${kind}-${logger}.cpuprofile`] : []
+    servers[kind] = await startServer(kind, logger, { execArgv, env: options.env })
+  }
   try {
     const checks = new Map()
     for (const route of selected) checks.set(route, await validate(route, servers[route.kind].port))

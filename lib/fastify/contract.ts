@@ -89,9 +89,8 @@ export function contractViolation (request: FastifyRequest, rendering: Rendering
   if (response === null || typeof response !== 'object') return undefined
   const responses = response as Record<string, unknown>
   const key = entryKey(responses, rendering.status)
-  const route = `${request.routeOptions.method as string} ${request.routeOptions.url as string}`
   if (key === undefined) {
-    return `route ${route} answered a ${rendering.status} problem of type ${rendering.type}, but declares ${describeDeclared(responses)}`
+    return `route ${routeOf(request)} answered a ${rendering.status} problem of type ${rendering.type}, but declares ${describeDeclared(responses)}`
   }
   let byKey = settings.contracts.get(response)
   if (byKey === undefined) {
@@ -104,10 +103,15 @@ export function contractViolation (request: FastifyRequest, rendering: Rendering
     byKey.set(key, declared)
   }
   if (declared === 'any' || declared === 'unchecked' || declared.has(rendering.type)) return undefined
-  return `route ${route} answered a ${rendering.status} problem of type ${rendering.type}, but declares at ${key} only ${[...declared].join(', ')}`
+  return `route ${routeOf(request)} answered a ${rendering.status} problem of type ${rendering.type}, but declares at ${key} only ${[...declared].join(', ')}`
+}
+
+/** The route as the messages name it: `GET /users/:id`. Built only for a violation. */
+function routeOf (request: FastifyRequest): string {
+  return `${request.routeOptions.method as string} ${request.routeOptions.url as string}`
 }
 
 /** The key of a warning: once per route, status and type. */
 export function contractKey (request: FastifyRequest, rendering: Rendering): string {
-  return `contract ${request.routeOptions.method as string} ${request.routeOptions.url as string} ${rendering.status} ${rendering.type}`
+  return `contract ${routeOf(request)} ${rendering.status} ${rendering.type}`
 }
